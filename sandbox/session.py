@@ -1,0 +1,151 @@
+"""A live sandbox: one isolated fork-server that serves many candidates over a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import time
+from pathlib import Path
+
+from sandbox.backends import SANDBOX_PYTHON, Backend, get_backend
+from sandbox.types import Limits
+
+_HERE = Path(__file__).resolve().parent
+# Modules shipped into the sandbox as source, in import order; they import only the stdlib.
+_SHIPPED = (("sandbox.wire", _HERE / "wire.py"), ("sandbox.forkserver", _HERE / "forkserver.py"))
+_LOADER = """\
+import json, sys, types
+package = types.ModuleType("sandbox"); package.__path__ = []; sys.modules["sandbox"] = package
+for name, source in json.loads(sys.argv[1]):
+    module = types.ModuleType(name); sys.modules[name] = module
+    setattr(package, name.rpartition(".")[2], module)
+    exec(compile(source, name, "exec"), module.__dict__)
+sys.modules["sandbox.forkserver"].main()
+"""
+START_TIMEOUT_S = 60.0
+MAX_RESPONSE_BYTES = 256 << 20
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (did not start, died, broke the protocol, hung)."""
+
+
+def server_argv() -> list[str]:
+    """The command that starts the fork-server from shipped source, with no site-packages."""
+    modules = [(name, path.read_text()) for name, path in _SHIPPED]
+    return [SANDBOX_PYTHON, "-I", "-S", "-B", "-c", _LOADER, json.dumps(modules)]
+
+
+class Session:
+    """Owns one sandbox process; restarts it when it dies or stops answering."""
+
+    def __init__(self, backend: Backend | str = "bwrap") -> None:
+        self.backend = get_backend(backend) if isinstance(backend, str) else backend
+        self.process: subprocess.Popen | None = None
+        self._buffer = bytearray()
+        self._counter = 0
+        self.starts = 0
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> subprocess.Popen:
+        process = self.backend.start(server_argv())
+        self.process = process
+        self._buffer.clear()
+        self.starts += 1
+        try:
+            ready = self._read_line(time.monotonic() + START_TIMEOUT_S)
+        except SandboxError as exc:
+            raise SandboxError(f"{self.backend.name} sandbox did not start: {exc}") from None
+        if json.loads(ready) != {"ready": True}:
+            self.close()
+            raise SandboxError(f"{self.backend.name} sandbox sent {ready[:200]!r} instead of ready")
+        return process
+
+    def _read_line(self, deadline: float) -> bytes:
+        process = self.process
+        assert process is not None and process.stdout is not None
+        fd = process.stdout.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.close()
+                    raise SandboxError("no answer before the deadline")
+                if not selector.select(left):
+                    continue
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    stderr = self._stderr_tail()
+                    self.close()
+                    raise SandboxError(f"sandbox exited: {stderr}")
+                self._buffer += chunk
+                if len(self._buffer) > MAX_RESPONSE_BYTES:
+                    self.close()
+                    raise SandboxError("response over the size cap")
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer[:] = rest
+        return line
+
+    def _stderr_tail(self) -> str:
+        process = self.process
+        if process is None or process.stderr is None:
+            return ""
+        try:
+            process.wait(timeout=5)
+            return process.stderr.read()[-2000:].decode("utf-8", "replace").strip()
+        except (subprocess.TimeoutExpired, OSError):
+            return ""
+
+    def run(self, kind: str, code: str, entry_point: str | None, inputs: list[dict], limits: Limits) -> dict:
+        """Run one candidate and return the fork-server's raw response (judged by the caller)."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        assert self.process is not None and self.process.stdin is not None
+        self._counter += 1
+        request = {
+            "id": str(self._counter), "kind": kind, "code": code, "entry_point": entry_point,
+            "inputs": inputs, "limits": limits.as_dict(),
+        }
+        runs = len(inputs) if kind == "stdio" else 1
+        # The server enforces per-test deadlines; this one only catches a wedged sandbox.
+        deadline = time.monotonic() + runs * (limits.timeout_s * max(len(inputs), 1) + 10) + 30
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        except (BrokenPipeError, OSError) as exc:
+            self.close()
+            raise SandboxError(f"sandbox closed its input: {exc}") from None
+        response = json.loads(self._read_line(deadline))
+        if response.get("id") != request["id"] or "error" in response:
+            self.close()
+            raise SandboxError(f"fork-server failed: {response.get('error', 'mismatched id')}")
+        return response
+
+    def close(self) -> None:
+        """Stop the sandbox; a later ``run`` starts a fresh one."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            try:
+                assert process.stdin is not None
+                process.stdin.close()
+                process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if process.poll() is None:
+            self.backend.stop(process)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
