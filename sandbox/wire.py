@@ -7,7 +7,9 @@ loses types (tuple vs list, nan, bytes, non-str dict keys); this encoding keeps 
 * ``list`` is a JSON array;
 * everything else is a one-key object: ``{"tuple": [...]}``, ``{"set": [...]}``,
   ``{"frozenset": [...]}``, ``{"dict": [[k, v], ...]}``, ``{"bytes": "<hex>"}``,
-  ``{"float": "nan" | "inf" | "-inf"}``, ``{"complex": [re, im]}``.
+  ``{"float": "nan" | "inf" | "-inf"}``, ``{"complex": [re, im]}``, and the ``collections``
+  containers ``{"Counter" | "OrderedDict" | "defaultdict": [[k, v], ...]}``, ``{"deque": [...]}``
+  (a defaultdict's factory is not kept).
 
 Only exact built-in types are encodable: an ``int`` subclass or an object with a clever ``__eq__``
 is refused, which is what makes host-side judging safe.
@@ -15,6 +17,7 @@ is refused, which is what makes host-side judging safe.
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 
@@ -23,6 +26,15 @@ MAX_DEPTH = 64
 
 class Unencodable(ValueError):
     """A value that has no exact encoding (a foreign type, too deep, a cycle)."""
+
+
+_MAPPINGS = {
+    dict: dict,
+    collections.Counter: collections.Counter,
+    collections.OrderedDict: collections.OrderedDict,
+    collections.defaultdict: collections.defaultdict,
+}
+_MAPPING_TAGS = {kind.__name__: kind for kind in _MAPPINGS}
 
 
 def _float(value: float) -> object:
@@ -45,8 +57,10 @@ def encode(value: object, _depth: int = 0) -> object:
         return [encode(item, depth) for item in value]
     if kind is tuple:
         return {"tuple": [encode(item, depth) for item in value]}
-    if kind is dict:
-        return {"dict": [[encode(k, depth), encode(v, depth)] for k, v in value.items()]}
+    if kind in _MAPPINGS:
+        return {kind.__name__: [[encode(k, depth), encode(v, depth)] for k, v in value.items()]}
+    if kind is collections.deque:
+        return {"deque": [encode(item, depth) for item in value]}
     if kind is set or kind is frozenset:
         items = [encode(item, depth) for item in value]
         items.sort(key=lambda item: json.dumps(item, sort_keys=True))
@@ -98,10 +112,15 @@ def decode(data: object, _depth: int = 0) -> object:
         return {decode(item, depth) for item in body}
     if tag == "frozenset":
         return frozenset(decode(item, depth) for item in body)
-    if tag == "dict":
+    if tag == "deque":
+        return collections.deque(decode(item, depth) for item in body)
+    if tag in _MAPPING_TAGS:
         if not all(type(pair) is list and len(pair) == 2 for pair in body):
-            raise ValueError("malformed dict value: items must be [key, value] pairs")
-        return {decode(k, depth): decode(v, depth) for k, v in body}
+            raise ValueError(f"malformed {tag} value: items must be [key, value] pairs")
+        items = [(decode(k, depth), decode(v, depth)) for k, v in body]
+        if tag == "defaultdict":
+            return collections.defaultdict(None, items)
+        return _MAPPING_TAGS[tag](dict(items))  # Counter(pairs) would count the pairs
     raise ValueError(f"unknown value tag {tag!r}")
 
 

@@ -1,0 +1,239 @@
+"""The ``Problem`` record that every stage passes on, and its JSONL form.
+
+A problem is a prompt, a reference solution and tests as data. Its id is a content hash of what
+defines it (kind, prompt, solution, entry point, tests), so reruns produce the same ids and dedup is
+a key lookup; provenance and stage verdicts ride along without changing the id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sandbox import wire
+from sandbox.types import FunctionTest, StdioTest
+
+SCHEMA_VERSION = 1
+KINDS = ("function", "stdio")
+FUNCTION_COMPARES = ("exact", "eq", "close", "truthy", "falsy")
+STDIO_COMPARES = ("tokens", "lines", "exact")
+
+
+class ProblemFormatError(ValueError):
+    """A record that is not a valid problem; the message names the line and the field."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a problem came from, precisely enough to fetch it again and check its license."""
+
+    source: str
+    package: str = ""
+    version: str = ""
+    commit: str = ""
+    path: str = ""
+    line: int = 0
+    url: str = ""
+    license: str = ""
+    fetched_at: str = ""
+
+
+@dataclass(frozen=True)
+class StageVerdict:
+    """One stage's decision about a problem, with the reason from that stage's closed set."""
+
+    stage: str
+    verdict: str  # "keep" or "reject"
+    reason: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Problem:
+    """A standalone programming problem: ``function`` (call an entry point) or ``stdio`` (a program)."""
+
+    kind: str
+    prompt: str
+    solution: str
+    tests: list[FunctionTest | StdioTest]
+    provenance: Provenance
+    entry_point: str | None = None
+    docstring: str = ""
+    verdicts: list[StageVerdict] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def id(self) -> str:
+        """Content hash of what defines the problem."""
+        core = {
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "solution": self.solution,
+            "entry_point": self.entry_point,
+            "tests": [dataclasses.asdict(test) for test in self.tests],
+        }
+        digest = hashlib.sha256(json.dumps(core, sort_keys=True, separators=(",", ":")).encode())
+        return digest.hexdigest()[:24]
+
+    def with_verdict(self, stage: str, verdict: str, reason: str = "", detail: str = "") -> Problem:
+        """A copy with one more stage verdict appended."""
+        return dataclasses.replace(self, verdicts=[*self.verdicts, StageVerdict(stage, verdict, reason, detail)])
+
+    @property
+    def rejected(self) -> bool:
+        """Whether any stage rejected it."""
+        return any(v.verdict == "reject" for v in self.verdicts)
+
+    def to_dict(self) -> dict:
+        """The JSON form, id included."""
+        data = dataclasses.asdict(self)
+        return {"id": self.id, **data}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Problem:
+        """Validate and build; raises ProblemFormatError naming the offending field."""
+        return _parse_problem(data)
+
+
+def _fail(path: str, message: str) -> ProblemFormatError:
+    return ProblemFormatError(f"field '{path}': {message}")
+
+
+def _take(data: dict, key: str, kinds: type | tuple[type, ...], path: str, default: Any = ...) -> Any:
+    if key not in data:
+        if default is ...:
+            raise _fail(f"{path}{key}", "missing")
+        return default
+    value = data[key]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
+        names = " or ".join(k.__name__ for k in _as_tuple(kinds))
+        raise _fail(f"{path}{key}", f"expected {names}, got {type(value).__name__}")
+    return value
+
+
+def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
+    if not isinstance(data, dict):
+        raise _fail(path, f"expected an object, got {type(data).__name__}")
+    path += "."
+    if kind == "stdio":
+        compare = _take(data, "compare", str, path, "tokens")
+        if compare not in STDIO_COMPARES:
+            raise _fail(f"{path}compare", f"{compare!r} is not one of {', '.join(STDIO_COMPARES)}")
+        return StdioTest(_take(data, "stdin", str, path), _take(data, "stdout", str, path), compare)
+    compare = _take(data, "compare", str, path, "exact")
+    if compare not in FUNCTION_COMPARES:
+        raise _fail(f"{path}compare", f"{compare!r} is not one of {', '.join(FUNCTION_COMPARES)}")
+    raises = _take(data, "raises", (str, type(None)), path, None)
+    if raises is None and "expected" not in data:
+        raise _fail(f"{path}expected", "missing (a test needs 'expected' or 'raises')")
+    _check_encoded(data.get("expected"), f"{path}expected")
+    args = _take(data, "args", list, path)
+    for index, arg in enumerate(args):
+        _check_encoded(arg, f"{path}args[{index}]")
+    kwargs = _take(data, "kwargs", dict, path, {})
+    for name, value in kwargs.items():
+        _check_encoded(value, f"{path}kwargs.{name}")
+    return FunctionTest(
+        args=args,
+        kwargs=kwargs,
+        expected=data.get("expected"),
+        raises=raises,
+        compare=compare,
+        rel_tol=float(_take(data, "rel_tol", (int, float), path, 0.0)),
+        abs_tol=float(_take(data, "abs_tol", (int, float), path, 0.0)),
+    )
+
+
+def _check_encoded(value: object, path: str) -> None:
+    try:
+        wire.decode(value)
+    except (ValueError, RecursionError) as exc:
+        raise _fail(path, f"not a value in sandbox.wire form: {exc}") from None
+
+
+def _parse_problem(data: object) -> Problem:
+    if not isinstance(data, dict):
+        raise ProblemFormatError(f"a problem must be a JSON object, got {type(data).__name__}")
+    version = _take(data, "schema_version", int, "", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise _fail("schema_version", f"{version} is not supported (this sftmine reads {SCHEMA_VERSION})")
+    kind = _take(data, "kind", str, "")
+    if kind not in KINDS:
+        raise _fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    entry_point = _take(data, "entry_point", (str, type(None)), "", None)
+    if kind == "function" and not entry_point:
+        raise _fail("entry_point", "a function problem needs its entry point")
+    tests = [_parse_test(kind, test, f"tests[{i}]") for i, test in enumerate(_take(data, "tests", list, ""))]
+    prov = _take(data, "provenance", dict, "")
+    names = [f.name for f in dataclasses.fields(Provenance)]
+    unknown = sorted(set(prov) - set(names))
+    if unknown:
+        raise _fail(f"provenance.{unknown[0]}", "unknown field")
+    provenance = Provenance(**{
+        f.name: _take(prov, f.name, int if f.name == "line" else str, "provenance.",
+                      ... if f.name == "source" else f.default)
+        for f in dataclasses.fields(Provenance)
+    })
+    verdicts = []
+    for i, item in enumerate(_take(data, "verdicts", list, "", [])):
+        path = f"verdicts[{i}]."
+        if not isinstance(item, dict):
+            raise _fail(path[:-1], "expected an object")
+        verdicts.append(StageVerdict(
+            _take(item, "stage", str, path), _take(item, "verdict", str, path),
+            _take(item, "reason", str, path, ""), _take(item, "detail", str, path, ""),
+        ))
+    problem = Problem(
+        kind=kind,
+        prompt=_take(data, "prompt", str, ""),
+        solution=_take(data, "solution", str, ""),
+        tests=tests,
+        provenance=provenance,
+        entry_point=entry_point,
+        docstring=_take(data, "docstring", str, "", ""),
+        verdicts=verdicts,
+        meta=_take(data, "meta", dict, "", {}),
+    )
+    if "id" in data and data["id"] != problem.id:
+        raise _fail("id", f"{data['id']!r} does not match the content hash {problem.id!r} (edited record?)")
+    return problem
+
+
+def dumps(problem: Problem) -> str:
+    """One JSONL line (no newline)."""
+    return json.dumps(problem.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def write_jsonl(problems: Iterable[Problem], out: IO[str]) -> int:
+    """Write problems one per line; returns how many."""
+    count = 0
+    for problem in problems:
+        out.write(dumps(problem) + "\n")
+        count += 1
+    return count
+
+
+def read_jsonl(path: str | Path) -> Iterator[Problem]:
+    """Read problems, raising ProblemFormatError with ``path:line`` and the field on a bad record."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ProblemFormatError(f"{path}:{number}: not JSON ({exc.msg} at column {exc.colno})") from None
+            try:
+                yield Problem.from_dict(data)
+            except ProblemFormatError as exc:
+                raise ProblemFormatError(f"{path}:{number}: {exc}") from None

@@ -1,0 +1,159 @@
+"""Host-side judging: compare the values a candidate produced with expected values it never saw.
+
+Nothing here trusts the sandbox's exit codes or anything the candidate printed: a test passes only
+when the candidate's own record for that test decodes to a value that matches. Negative signals
+(a timeout, a crash, an exception) are used only to explain a failure.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+
+from sandbox import wire
+from sandbox.types import FunctionTest, Status, StdioTest, Verdict
+
+_RUN_STATUS = {
+    "timeout": (Status.TIMEOUT, "wall-clock timeout"),
+    "output_cap": (Status.OUTPUT_LIMIT, "output over the cap"),
+}
+_SIGNALS = {9: "SIGKILL", 24: "SIGXCPU (CPU limit)", 25: "SIGXFSZ (file size limit)", 11: "SIGSEGV", 6: "SIGABRT"}
+
+
+def same(a: object, b: object) -> bool:
+    """Structural equality that also requires identical built-in types (True is not 1, (1,) is not [1])."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if type(a) in (list, tuple, collections.deque):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
+    if type(a) is complex:
+        return same(a.real, b.real) and same(a.imag, b.imag)
+    return a == b
+
+
+def close(a: object, b: object, rel_tol: float, abs_tol: float) -> bool:
+    """Numbers (or sequences of numbers) within tolerance; bools are not numbers here."""
+    if type(a) in (int, float) and type(b) in (int, float):
+        return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
+    if type(a) in (list, tuple) and type(a) is type(b):
+        return len(a) == len(b) and all(close(x, y, rel_tol, abs_tol) for x, y in zip(a, b, strict=True))
+    return same(a, b)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def check_value(test: FunctionTest, got: object) -> str:
+    """Empty string when ``got`` satisfies the test, else why not."""
+    expected = wire.decode(test.expected)
+    if test.compare == "exact":
+        ok = same(got, expected)
+    elif test.compare == "eq":
+        ok = bool(got == expected)
+    elif test.compare == "close":
+        ok = close(got, expected, test.rel_tol, test.abs_tol)
+    elif test.compare == "truthy":
+        return "" if got else f"got falsy {_short(got)}"
+    elif test.compare == "falsy":
+        return "" if not got else f"got truthy {_short(got)}"
+    else:
+        raise ValueError(f"unknown compare mode {test.compare!r}")
+    return "" if ok else f"expected {_short(expected)}, got {_short(got)}"
+
+
+def check_record(test: FunctionTest, record: dict) -> str:
+    """Empty string when the candidate's record for this test satisfies it, else why not."""
+    if "unencodable" in record:
+        return f"returned a value with no exact encoding: {record['unencodable']}"
+    if "raises" in record:
+        if test.raises is not None and record["raises"] == test.raises:
+            return ""
+        return f"raised {record['raises']}: {str(record.get('message', ''))[:200]}"
+    if test.raises is not None:
+        return f"expected {test.raises} to be raised"
+    try:
+        got = wire.decode(record["value"])
+    except (KeyError, ValueError, RecursionError) as exc:
+        return f"malformed result: {exc}"
+    return check_value(test, got)
+
+
+def _failure_status(run: dict, fallback: str) -> tuple[str, str]:
+    if run["status"] in _RUN_STATUS:
+        return _RUN_STATUS[run["status"]]
+    code = run.get("code")
+    if run["status"] == "signaled" and code is not None:
+        return Status.CRASH, f"killed by {_SIGNALS.get(-code, f'signal {-code}')}"
+    return fallback, ""
+
+
+def judge_function(tests: list[FunctionTest], response: dict) -> Verdict:
+    """Judge a function candidate from its single run's records."""
+    run = response["runs"][0]
+    records = run["records"]
+    outputs: list = [None] * len(tests)
+    seen: dict[int, dict] = {}
+    for record in records:
+        if not isinstance(record, dict):
+            return Verdict(Status.INVALID, "malformed result record", None, outputs, run["ms"])
+        if "setup" in record:
+            status = Status.INVALID if record["setup"] in ("SyntaxError", "MissingEntryPoint") else (
+                Status.RUNTIME_ERROR
+            )
+            reason = f"{record['setup']}: {str(record.get('message', ''))[:300]}"
+            return Verdict(status, reason, None, outputs, run["ms"])
+        index = record.get("i")
+        if type(index) is not int or not 0 <= index < len(tests) or index in seen or "malformed" in record:
+            return Verdict(Status.INVALID, "forged or malformed result record", None, outputs, run["ms"])
+        seen[index] = record
+        outputs[index] = record
+    for index, test in enumerate(tests):
+        if index not in seen:
+            status, why = _failure_status(run, Status.CRASH)
+            reason = why or "produced no result (exited early)"
+            return Verdict(status, f"test {index}: {reason}", index, outputs, run["ms"])
+        problem = check_record(test, seen[index])
+        if problem:
+            status = Status.RUNTIME_ERROR if "raises" in seen[index] and test.raises is None else (
+                Status.WRONG_ANSWER
+            )
+            return Verdict(status, f"test {index}: {problem}", index, outputs, run["ms"])
+    return Verdict(Status.PASSED, "", None, outputs, run["ms"])
+
+
+def stdout_matches(test: StdioTest, got: str) -> bool:
+    """Compare printed output the way judges do: by tokens (default), by lines, or exactly."""
+    if test.compare == "tokens":
+        return got.split() == test.stdout.split()
+    if test.compare == "lines":
+        return [line.rstrip() for line in got.rstrip().splitlines()] == [
+            line.rstrip() for line in test.stdout.rstrip().splitlines()
+        ]
+    return got == test.stdout
+
+
+def judge_stdio(tests: list[StdioTest], response: dict) -> Verdict:
+    """Judge a stdio candidate: one run per test, its stdout the produced value."""
+    runs = response["runs"]
+    outputs: list = [run["records"][0] if run["records"] else None for run in runs]
+    ms = sum(run["ms"] for run in runs)
+    for index, (test, run) in enumerate(zip(tests, runs, strict=True)):
+        status, why = _failure_status(run, "")
+        if status:
+            return Verdict(status, f"test {index}: {why}", index, outputs, ms)
+        record = outputs[index] or {}
+        if run["code"] != 0:
+            tail = run.get("stderr", "").strip().splitlines()[-1:] or [""]
+            reason = f"test {index}: exit code {run['code']} {tail[0][:200]}".rstrip()
+            return Verdict(Status.RUNTIME_ERROR, reason, index, outputs, ms)
+        got = record.get("stdout")
+        if not isinstance(got, str) or not stdout_matches(test, got):
+            reason = f"test {index}: expected {_short(test.stdout)}, got {_short(got)}"
+            return Verdict(Status.WRONG_ANSWER, reason, index, outputs, ms)
+    return Verdict(Status.PASSED, "", None, outputs, ms)
