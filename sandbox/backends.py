@@ -104,8 +104,10 @@ class DockerBackend:
         return [
             "docker", "run", "-i", "--rm", "--name", container, "--runtime", self.runtime,
             "--network", "none", "--read-only", "--cap-drop", "ALL",
+            # The fork-server keeps only what it needs to run each candidate as uid SANDBOX_UID.
+            "--cap-add", "SETUID", "--cap-add", "SETGID", "--user", "0:0",
             "--security-opt", "no-new-privileges", "--memory", memory, "--memory-swap", memory,
-            "--pids-limit", str(self.pids_limit), "--user", f"{SANDBOX_UID}:{SANDBOX_UID}",
+            "--pids-limit", str(self.pids_limit),
             "--log-driver", "none", "--workdir", "/tmp", "--env", "LANG=C.UTF-8", "--env", "HOME=/tmp",
             "--tmpfs", f"/tmp:rw,exec,size={SCRATCH_MB}m,mode=1777",
             "--tmpfs", f"/dev/shm:rw,size={SCRATCH_MB}m,mode=1777",

@@ -55,6 +55,7 @@ PRELOAD = (
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
 STDERR_TAIL = 2000
 PR_SET_DUMPABLE = 4
+CANDIDATE_UID = 65534
 READ_CHUNK = 65536
 
 
@@ -76,6 +77,19 @@ def _set_limits(limits: dict) -> None:
         ("RLIMIT_CORE", 0, 0),
     ):
         resource.setrlimit(getattr(resource, name), (soft, hard))
+
+
+def _drop_to_candidate_uid() -> None:
+    """Run the candidate as an unprivileged uid different from the server's, where we can.
+
+    In a container the server runs as the container's root with only SETUID/SETGID: a candidate
+    under another uid can then neither signal the server nor open its /proc entries, which gVisor
+    does not otherwise prevent. Under bwrap the server is already unprivileged and stays so.
+    """
+    if os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(CANDIDATE_UID)
+        os.setuid(CANDIDATE_UID)
 
 
 def _fresh_stdio() -> None:
@@ -182,6 +196,7 @@ def _child(request: dict, stdin_fd: int, out_fd: int, err_fd: int, result_fd: in
         os.closerange(3, result_fd)
         os.closerange(result_fd + 1, 1024)
         os.chdir("/tmp")
+        _drop_to_candidate_uid()
         _set_limits(request["limits"])
         _fresh_stdio()
         gc.unfreeze()
@@ -305,18 +320,29 @@ def _spawn(request: dict, stdin_text: str) -> dict:
     return run
 
 
-def _clean_up() -> None:
-    """Kill every process left in the namespace, reap them, and empty the scratch directories."""
-    if os.getpid() == 1:
+def _kill_all() -> None:
+    """SIGKILL everything else in the namespace until nothing is left to reap.
+
+    One kill(-1) is not enough under gVisor: a fork bomb's newest children can escape a single
+    sweep, so sweep and reap until there are no children at all.
+    """
+    while True:
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        while True:
-            try:
-                os.waitpid(-1, 0)
-            except ChildProcessError:
-                break
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return
+        time.sleep(0.001)
+
+
+def _clean_up() -> None:
+    """Kill every process left in the namespace, reap them, and empty the scratch directories."""
+    if os.getpid() == 1:
+        _kill_all()
     for top in SCRATCH_DIRS:
         try:
             entries = list(os.scandir(top))

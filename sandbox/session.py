@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import subprocess
 import time
@@ -26,6 +27,7 @@ sys.modules["sandbox.forkserver"].main()
 """
 START_TIMEOUT_S = 60.0
 MAX_RESPONSE_BYTES = 256 << 20
+MAX_STALE_LINES = 64
 
 
 class SandboxError(RuntimeError):
@@ -45,7 +47,6 @@ class Session:
         self.backend = get_backend(backend) if isinstance(backend, str) else backend
         self.process: subprocess.Popen | None = None
         self._buffer = bytearray()
-        self._counter = 0
         self.starts = 0
 
     def __enter__(self) -> Session:
@@ -109,9 +110,10 @@ class Session:
         if self.process is None or self.process.poll() is not None:
             self._start()
         assert self.process is not None and self.process.stdin is not None
-        self._counter += 1
+        # A random id: under gVisor a candidate can reach the server's stdout through /proc/1/fd, so
+        # it must not be able to predict which request a line it forges would answer.
         request = {
-            "id": str(self._counter), "kind": kind, "code": code, "entry_point": entry_point,
+            "id": secrets.token_hex(16), "kind": kind, "code": code, "entry_point": entry_point,
             "inputs": inputs, "limits": limits.as_dict(),
         }
         runs = len(inputs) if kind == "stdio" else 1
@@ -122,11 +124,25 @@ class Session:
         except (BrokenPipeError, OSError) as exc:
             self.close()
             raise SandboxError(f"sandbox closed its input: {exc}") from None
-        response = json.loads(self._read_line(deadline))
-        if response.get("id") != request["id"] or "error" in response:
+        for _ in range(MAX_STALE_LINES):
+            response = self._parse(self._read_line(deadline))
+            if response.get("id") == request["id"]:
+                break
+        else:
             self.close()
-            raise SandboxError(f"fork-server failed: {response.get('error', 'mismatched id')}")
+            raise SandboxError("too many lines that answer no request (forged output?)")
+        if "error" in response:
+            self.close()
+            raise SandboxError(f"fork-server failed: {response['error']}")
         return response
+
+    def _parse(self, line: bytes) -> dict:
+        """A response object; anything else is skipped by the caller as a line answering no request."""
+        try:
+            response = json.loads(line)
+        except ValueError:
+            return {}
+        return response if isinstance(response, dict) else {}
 
     def close(self) -> None:
         """Stop the sandbox; a later ``run`` starts a fresh one."""

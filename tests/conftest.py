@@ -1,0 +1,59 @@
+"""Shared fixtures: live sandbox sessions per backend and a tiny problem to aim candidates at.
+
+The sandbox tests use the real backends (bwrap, docker with gVisor); ``scripts/setup.sh`` installs
+and starts everything they need, so they fail rather than skip when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from sandbox.session import Session
+from sandbox.types import FunctionTest, Limits, Verdict
+
+# Set before any sandbox starts: no candidate may ever see it.
+CANARY = f"sftmine-canary-{secrets.token_hex(8)}"
+os.environ["SFTMINE_TEST_CANARY"] = CANARY
+
+BACKENDS = ("bwrap", "docker-runsc")
+FAST_LIMITS = Limits(timeout_s=2.0, cpu_s=5, memory_mb=512, nproc=16, output_bytes=1 << 20, file_bytes=1 << 20)
+
+
+@dataclass
+class FunctionProblem:
+    """The minimum ``sandbox.execute`` needs; tests use it to stay independent of pipelines/."""
+
+    prompt: str
+    entry_point: str
+    tests: list = field(default_factory=list)
+    kind: str = "function"
+
+
+INCREMENT = FunctionProblem("def f(x):\n", "f", [FunctionTest(args=[1], expected=2), FunctionTest(args=[41], expected=42)])
+CORRECT = "    return x + 1\n"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """One live sandbox per backend, shared by a module's tests as the filter would share it."""
+    with Session(request.param) as live:
+        yield live
+
+
+def run_body(session: Session, body: str, problem: FunctionProblem = INCREMENT,
+             limits: Limits = FAST_LIMITS) -> Verdict:
+    """Run one candidate body against ``problem`` in a live session."""
+    from sandbox.execute import execute
+
+    return execute(problem, [body], session=session, limits=limits)[0]
+
+
+def value_of(verdict: Verdict, test: int = 0) -> object:
+    """The raw value a candidate returned for a test (None if it returned none)."""
+    record = verdict.outputs[test] or {}
+    return record.get("value")
