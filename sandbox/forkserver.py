@@ -57,6 +57,7 @@ STDERR_TAIL = 2000
 PR_SET_DUMPABLE = 4
 CANDIDATE_UID = 65534
 READ_CHUNK = 65536
+CLEAN_UP_ROUNDS = 100
 
 
 def _prctl(option: int, value: int) -> None:
@@ -240,16 +241,16 @@ class _Run:
         if len(buffer) > self.cap:
             self.status = "output_cap"
 
-    def wait(self) -> dict:
-        started = time.monotonic()
+    def collect(self) -> int | None:
+        """Read the child's pipes until it is done, over its deadline or over a cap.
+
+        Returns its wait status if it was reaped here; never kills (``_clean_up`` does that).
+        """
         exit_status = None
-        while True:
+        while self.fds and not self.status:
             if exit_status is None:
-                pid, exit_status = os.waitpid(self.pid, os.WNOHANG)
-                if pid == 0:
-                    exit_status = None
-            if not self.fds or self.status:
-                break
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                exit_status = status if pid else None
             now = time.monotonic()
             if now > self.deadline:
                 self.status = "timeout"
@@ -261,9 +262,10 @@ class _Run:
                 break
             for fd in ready:
                 self._read(fd)
-        if exit_status is None:
-            os.kill(self.pid, signal.SIGKILL)
-            _, exit_status = os.waitpid(self.pid, 0)
+        return exit_status
+
+    def result(self, exit_status: int, started: float) -> dict:
+        """The run as the protocol reports it."""
         for fd in list(self.fds):
             os.close(fd)
         if not self.status:
@@ -311,8 +313,11 @@ def _spawn(request: dict, stdin_text: str) -> dict:
         _child(request, stdin_fd, out_w, err_w, result_w)
     for fd in (stdin_fd, out_w, err_w, result_w):
         os.close(fd)
-    run = _Run(pid, out_r, err_r, result_r, request["limits"]).wait()
-    _clean_up()
+    started = time.monotonic()
+    watch = _Run(pid, out_r, err_r, result_r, request["limits"])
+    exit_status = watch.collect()
+    statuses = _clean_up()
+    run = watch.result(exit_status if exit_status is not None else statuses.get(pid, 9), started)
     if request["kind"] == "stdio":
         run["records"] = [{"stdout": run.pop("stdout"), "truncated": run["status"] == "output_cap"}]
     else:
@@ -320,29 +325,20 @@ def _spawn(request: dict, stdin_text: str) -> dict:
     return run
 
 
-def _kill_all() -> None:
-    """SIGKILL everything else in the namespace until nothing is left to reap.
+def _sweep(statuses: dict[int, int]) -> None:
+    """SIGKILL every other process we may signal until none is left, then empty the scratch dirs.
 
     One kill(-1) is not enough under gVisor: a fork bomb's newest children can escape a single
-    sweep, so sweep and reap until there are no children at all.
+    sweep. Zombies still count as signalable, so this relies on PID 1 reaping concurrently.
     """
     while True:
         try:
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
-        except ChildProcessError:
-            return
-        time.sleep(0.001)
-
-
-def _clean_up() -> None:
-    """Kill every process left in the namespace, reap them, and empty the scratch directories."""
-    if os.getpid() == 1:
-        _kill_all()
+        except (ProcessLookupError, PermissionError):  # nothing left that we may signal
+            break
+        if os.getpid() == 1:
+            _reap(os.WNOHANG, statuses)
+        time.sleep(0.0005)
     for top in SCRATCH_DIRS:
         try:
             entries = list(os.scandir(top))
@@ -351,11 +347,90 @@ def _clean_up() -> None:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    shutil.rmtree(entry.path, onerror=_allow_and_retry)
                 else:
                     os.unlink(entry.path)
             except OSError:
                 pass
+
+
+def _allow_and_retry(function: object, path: str, _exc: object) -> None:
+    """rmtree's error hook: a candidate may have made its own directories unwritable."""
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _reap(flags: int, statuses: dict[int, int]) -> bool:
+    """Reap children into ``statuses``; False once there are none left at all."""
+    try:
+        while True:
+            pid, status = os.waitpid(-1, flags)
+            if pid == 0:
+                return True
+            statuses[pid] = status
+    except ChildProcessError:
+        return False
+
+
+def _scratch_dirty() -> bool:
+    for top in SCRATCH_DIRS:
+        try:
+            with os.scandir(top) as entries:
+                if next(entries, None) is not None:
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def _janitor_round(statuses: dict[int, int]) -> None:
+    """Sweep from a child dropped to the candidates' uid, reaping everything until it is done."""
+    janitor = os.fork()
+    if janitor == 0:
+        try:
+            _drop_to_candidate_uid()
+            _sweep({})
+        finally:
+            os._exit(0)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        if pid == janitor:
+            return
+        statuses[pid] = status
+
+
+def _clean_up() -> dict[int, int]:
+    """Kill every process left in the namespace, reap them all, and wipe the scratch directories.
+
+    Returns the wait statuses reaped. As PID 1 every orphan is our child, so "no children and empty
+    scratch" means nothing is left, and the common case costs two system calls. Under bwrap the
+    server shares the candidates' uid and PID 1 is immune to their signals, so it sweeps itself. In
+    a container it runs as root without CAP_KILL or CAP_FOWNER, so a janitor child dropped to the
+    candidates' uid sweeps while the server reaps. If something survives every round, the server
+    exits so that the host starts a fresh sandbox rather than hand leftovers to the next candidate.
+    """
+    statuses: dict[int, int] = {}
+    if os.getpid() != 1:
+        _reap(os.WNOHANG, statuses)
+        return statuses
+    for _ in range(CLEAN_UP_ROUNDS):
+        if not _reap(os.WNOHANG, statuses) and not _scratch_dirty():
+            return statuses
+        if os.getuid() == 0:
+            _janitor_round(statuses)
+        else:
+            _sweep(statuses)
+    os._exit(3)
 
 
 def handle(request: dict) -> dict:
