@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,13 @@ class ImportReport:
         return f"{self.corpus}: {self.converted}/{self.total} converted fully, {self.partial} partially"
 
 
+def _parse(source: str) -> ast.Module:
+    """Parse benchmark code, which has old invalid escape sequences that would only warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        return ast.parse(source)
+
+
 def _read_jsonl_gz(path: Path) -> list[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
@@ -53,7 +61,7 @@ def humaneval(path: Path | None = None) -> tuple[list[Problem], ImportReport]:
     for row in _read_jsonl_gz(path):
         report.total += 1
         check = next(
-            (node for node in ast.parse(row["test"]).body if isinstance(node, ast.FunctionDef) and node.name == "check"),
+            (node for node in _parse(row["test"]).body if isinstance(node, ast.FunctionDef) and node.name == "check"),
             None,
         )
         if check is None or not check.args.args:
@@ -81,7 +89,7 @@ def humaneval(path: Path | None = None) -> tuple[list[Problem], ImportReport]:
 
 def _docstring(source: str, name: str) -> str:
     try:
-        tree = ast.parse(source + "\n    pass\n")
+        tree = _parse(source + "\n    pass\n")
     except SyntaxError:
         return ""
     for node in ast.walk(tree):
@@ -93,7 +101,7 @@ def _docstring(source: str, name: str) -> str:
 def _entry_point(asserts: list[str], defined: set[str]) -> str | None:
     """The defined function that the asserts call."""
     for text in asserts:
-        for node in ast.walk(ast.parse(text)):
+        for node in ast.walk(_parse(text)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in defined:
                 return node.func.id
     return None
@@ -101,10 +109,10 @@ def _entry_point(asserts: list[str], defined: set[str]) -> str | None:
 
 def _split_mbpp(code: str, entry: str, text: str) -> tuple[str, str] | None:
     """(prompt, solution): what precedes the entry function's body plus a docstring, and the rest."""
-    module = ast.parse(code)
+    module = _parse(code)
     lines = ast.unparse(module).splitlines(keepends=True)
     # Re-parse the normalised source so line numbers refer to it.
-    module = ast.parse("".join(lines))
+    module = _parse("".join(lines))
     function = next(
         (node for node in module.body if isinstance(node, ast.FunctionDef) and node.name == entry), None
     )
@@ -130,7 +138,7 @@ def mbpp(path: Path | None = None) -> tuple[list[Problem], ImportReport]:
         report.total += 1
         code = row["code"].replace("\r\n", "\n")
         try:
-            module = ast.parse(code)
+            module = _parse(code)
         except SyntaxError:
             report.failures["reference does not parse"] += 1
             continue
@@ -143,7 +151,7 @@ def mbpp(path: Path | None = None) -> tuple[list[Problem], ImportReport]:
         if row["test_setup_code"].strip():
             report.failures["tests need setup code"] += 1
             continue
-        statements = [statement for text in row["test_list"] for statement in ast.parse(text).body]
+        statements = [statement for text in row["test_list"] for statement in _parse(text).body]
         tests, failures = convert_statements(statements, entry)
         if failures or not tests:
             report.partial += bool(tests)

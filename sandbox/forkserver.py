@@ -32,6 +32,7 @@ A function candidate is one run whose records are ``{"i": n, "value": v}``,
 from __future__ import annotations
 
 import builtins
+import contextlib
 import ctypes
 import gc
 import io
@@ -147,7 +148,7 @@ def _run_function(request: dict, emit: _Emitter) -> None:
     namespace = {"__name__": "__candidate__", "__builtins__": builtins}
     try:
         exec(compile(request["code"], "<candidate>", "exec"), namespace)
-        function = namespace[request["entry_point"]] if request["entry_point"] in namespace else None
+        function = namespace.get(request["entry_point"])
         if not callable(function):
             emit({"setup": "MissingEntryPoint", "message": f"no callable named {request['entry_point']!r}"})
             return
@@ -200,7 +201,6 @@ def _child(request: dict, stdin_fd: int, out_fd: int, err_fd: int, result_fd: in
         _drop_to_candidate_uid()
         _set_limits(request["limits"])
         _fresh_stdio()
-        gc.unfreeze()
         emit = _Emitter(result_fd, int(request["limits"]["output_bytes"]))
         if request["kind"] == "function":
             _run_function(request, emit)
@@ -446,10 +446,8 @@ def main() -> None:
     """Serve requests from stdin until it closes."""
     _prctl(PR_SET_DUMPABLE, 0)
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):
             __import__(name)
-        except ImportError:
-            pass
     reader = io.BufferedReader(io.FileIO(0, "r", closefd=False))
     out = 1
     _write_all(out, b'{"ready": true}\n')

@@ -34,7 +34,9 @@ class FunctionProblem:
     kind: str = "function"
 
 
-INCREMENT = FunctionProblem("def f(x):\n", "f", [FunctionTest(args=[1], expected=2), FunctionTest(args=[41], expected=42)])
+INCREMENT = FunctionProblem(
+    "def f(x):\n", "f", [FunctionTest(args=[1], expected=2), FunctionTest(args=[41], expected=42)]
+)
 CORRECT = "    return x + 1\n"
 
 

@@ -246,7 +246,8 @@ FAKE_PASSES = {
     ),
     "forged result lines": (
         "    import os\n"
-        "    lines = b'{\"passed\": true}\\n{\"status\": \"passed\"}\\n{\"id\":\"1\",\"runs\":[]}\\n{\"i\": 0, \"value\": 0}\\n'\n"
+        "    lines = (b'{\"passed\": true}\\n{\"status\": \"passed\"}\\n'\n"
+        "             b'{\"id\":\"1\",\"runs\":[]}\\n{\"i\": 0, \"value\": 0}\\n')\n"
         "    print(lines.decode())\n"
         "    for fd in range(0, 64):\n"
         "        try:\n"
