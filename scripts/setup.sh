@@ -108,6 +108,6 @@ install_all() {
 case "$ACTION" in
   install) install_all ;;
   demo) install_all; exec "$VENV/bin/python" -m sandbox.selfcheck "$@" ;;
-  test) install_all; exec "$VENV/bin/python" -m pytest "$@" ;;
+  test) install_all; "$VENV/bin/ruff" check .; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) log "unknown action '$ACTION': use install, demo or test"; exit 2 ;;
 esac
