@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from pathlib import Path
 from pipelines.assert_tests import convert_statements
 from pipelines.problem import Problem, Provenance
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The project's checkout sits beside shared/ (CI and developer machines alike).
+SHARED_DATA = Path(os.environ.get("SFTMINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 HUMANEVAL_URL = "https://github.com/openai/human-eval"
 MBPP_URL = "https://github.com/google-research/google-research/tree/master/mbpp"
 
