@@ -18,6 +18,8 @@ from sandbox.types import FunctionTest
 
 MAX_SEQUENCE = 100_000
 MAX_EXPONENT = 256
+MAX_INT_BITS = 4096
+MAX_FACTORIAL = 500
 
 
 class Unconvertible(ValueError):
@@ -36,6 +38,35 @@ _PURE_CALLS: dict[str, Callable] = {
 }
 _MATH = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "tau": math.tau,
          "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "pow": math.pow, "factorial": math.factorial}
+
+
+def _int_bits(value: object) -> int:
+    return abs(value).bit_length() if type(value) is int else 64
+
+
+def _check_binary(op: ast.operator, left: object, right: object) -> None:
+    """Refuse, before computing it, a result that would be too large to be a test value."""
+    if isinstance(op, ast.Pow) and isinstance(right, int | float) and (
+        abs(right) > MAX_EXPONENT or _int_bits(left) * abs(right) > MAX_INT_BITS
+    ):
+        raise Unconvertible("exponent too large")
+    if isinstance(op, ast.Mult):
+        for sequence, count in ((left, right), (right, left)):
+            if isinstance(sequence, str | bytes | list | tuple) and type(count) is int \
+                    and len(sequence) * count > MAX_SEQUENCE:
+                raise Unconvertible("repetition too large")
+        if _int_bits(left) + _int_bits(right) > MAX_INT_BITS:
+            raise Unconvertible("product too large")
+
+
+def _check_call(function: Callable, args: list) -> None:
+    """Refuse calls whose result would be too large, before making them."""
+    if function in (range, bytes, str) and args and type(args[0]) is int:
+        size = len(range(*args)) if function is range else args[0]
+        if size > MAX_SEQUENCE:
+            raise Unconvertible(f"{function.__name__} too large")
+    if function is math.factorial and args and type(args[0]) is int and args[0] > MAX_FACTORIAL:
+        raise Unconvertible("factorial too large")
 
 
 def _check_size(value: object) -> object:
@@ -59,11 +90,7 @@ def evaluate(node: ast.expr) -> object:
         return _UNARY[type(node.op)](evaluate(node.operand))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = evaluate(node.left), evaluate(node.right)
-        if isinstance(node.op, ast.Pow) and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise Unconvertible("exponent too large")
-        if isinstance(node.op, ast.Mult) and any(isinstance(v, int) and v > MAX_SEQUENCE for v in (left, right)) \
-                and any(isinstance(v, str | bytes | list | tuple) for v in (left, right)):
-            raise Unconvertible("repetition too large")
+        _check_binary(node.op, left, right)
         return _check_size(_BINARY[type(node.op)](left, right))
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "math" \
             and node.attr in _MATH and not callable(_MATH[node.attr]):
@@ -71,14 +98,12 @@ def evaluate(node: ast.expr) -> object:
     if isinstance(node, ast.Call) and not node.keywords:
         function = _callable(node.func)
         args = [evaluate(arg) for arg in node.args]
-        if function is range and len(range(*args)) > MAX_SEQUENCE:
-            raise Unconvertible("range too large")
+        _check_call(function, args)
         try:
             result = function(*args)
         except Exception as exc:  # noqa: BLE001 - any failure means the expression is not a value
             raise Unconvertible(f"evaluating {ast.unparse(node)[:60]}: {exc}") from None
-        if isinstance(result, range | reversed):
-            raise Unconvertible("lazy value")
+        # A range or reversed() may feed list()/sorted(); on its own it has no encoding and is refused later.
         return _check_size(result)
     raise Unconvertible(f"not a literal: {ast.unparse(node)[:80]}")
 
@@ -115,11 +140,17 @@ def _test(call: tuple[list, dict], **what: object) -> FunctionTest:
     return FunctionTest(args=args, kwargs=kwargs, **what)
 
 
+def _is_math(func: ast.expr, name: str) -> bool:
+    """``math.<name>`` or a bare ``<name>`` (as after ``from math import <name>``)."""
+    if isinstance(func, ast.Name):
+        return func.id == name
+    return isinstance(func, ast.Attribute) and func.attr == name and isinstance(func.value, ast.Name) \
+        and func.value.id == "math"
+
+
 def _is_abs(func: ast.expr) -> bool:
     """``abs``, ``math.fabs`` or ``fabs``."""
-    if isinstance(func, ast.Name):
-        return func.id in ("abs", "fabs")
-    return isinstance(func, ast.Attribute) and func.attr == "fabs"
+    return (isinstance(func, ast.Name) and func.id == "abs") or _is_math(func, "fabs")
 
 
 def _abs_difference(node: ast.expr, callee: str) -> tuple[tuple[list, dict], object] | None:
@@ -152,16 +183,18 @@ def convert_assert(test: ast.expr, callee: str) -> FunctionTest | None:
         if isinstance(op, ast.Eq | ast.Is):
             for side, other in ((left, right), (right, left)):
                 call = _candidate_call(side, callee)
-                if call is not None:
-                    compare = "eq" if isinstance(op, ast.Eq) else "exact"
-                    return _test(call, expected=_encoded(evaluate(other)), compare=compare)
+                if call is None:
+                    continue
+                if isinstance(op, ast.Is) and not (isinstance(other, ast.Constant) and other.value in _SINGLETONS):
+                    raise Unconvertible("'is' against something other than True, False or None")
+                compare = "eq" if isinstance(op, ast.Eq) else "exact"
+                return _test(call, expected=_encoded(evaluate(other)), compare=compare)
         if isinstance(op, ast.Lt | ast.LtE):
             found = _abs_difference(left, callee)
             if found is not None:
                 call, expected = found
                 return _test(call, expected=_encoded(expected), compare="close", abs_tol=float(evaluate(right)))
-    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "isclose" \
-            and len(test.args) == 2:
+    if isinstance(test, ast.Call) and _is_math(test.func, "isclose") and len(test.args) == 2:
         tolerances = {k.arg: float(evaluate(k.value)) for k in test.keywords}
         for side, other in ((test.args[0], test.args[1]), (test.args[1], test.args[0])):
             call = _candidate_call(side, callee)
@@ -171,6 +204,7 @@ def convert_assert(test: ast.expr, callee: str) -> FunctionTest | None:
     raise Unconvertible(f"assert form not understood: {ast.unparse(test)[:80]}")
 
 
+_SINGLETONS = (True, False, None)
 _IGNORED = (ast.Pass, ast.Import, ast.ImportFrom)
 
 

@@ -22,6 +22,7 @@ SCHEMA_VERSION = 1
 KINDS = ("function", "stdio")
 FUNCTION_COMPARES = ("exact", "eq", "close", "truthy", "falsy")
 STDIO_COMPARES = ("tokens", "lines", "exact")
+VERDICTS = ("keep", "reject")
 
 
 class ProblemFormatError(ValueError):
@@ -121,10 +122,19 @@ def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
     return kinds if isinstance(kinds, tuple) else (kinds,)
 
 
+def _refuse_unknown(data: dict, known: type | tuple[str, ...], path: str) -> None:
+    """A typo in a field name must not silently drop what it meant to say."""
+    names = known if isinstance(known, tuple) else tuple(f.name for f in dataclasses.fields(known))
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise _fail(f"{path}{unknown[0]}", f"unknown field (known: {', '.join(names)})")
+
+
 def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
     if not isinstance(data, dict):
         raise _fail(path, f"expected an object, got {type(data).__name__}")
     path += "."
+    _refuse_unknown(data, StdioTest if kind == "stdio" else FunctionTest, path)
     if kind == "stdio":
         compare = _take(data, "compare", str, path, "tokens")
         if compare not in STDIO_COMPARES:
@@ -164,6 +174,7 @@ def _check_encoded(value: object, path: str) -> None:
 def _parse_problem(data: object) -> Problem:
     if not isinstance(data, dict):
         raise ProblemFormatError(f"a problem must be a JSON object, got {type(data).__name__}")
+    _refuse_unknown(data, ("id", *(f.name for f in dataclasses.fields(Problem))), "")
     version = _take(data, "schema_version", int, "", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise _fail("schema_version", f"{version} is not supported (this sftmine reads {SCHEMA_VERSION})")
@@ -173,12 +184,11 @@ def _parse_problem(data: object) -> Problem:
     entry_point = _take(data, "entry_point", (str, type(None)), "", None)
     if kind == "function" and not entry_point:
         raise _fail("entry_point", "a function problem needs its entry point")
+    if kind == "stdio" and entry_point is not None:
+        raise _fail("entry_point", "a stdio problem has no entry point (use null)")
     tests = [_parse_test(kind, test, f"tests[{i}]") for i, test in enumerate(_take(data, "tests", list, ""))]
     prov = _take(data, "provenance", dict, "")
-    names = [f.name for f in dataclasses.fields(Provenance)]
-    unknown = sorted(set(prov) - set(names))
-    if unknown:
-        raise _fail(f"provenance.{unknown[0]}", "unknown field")
+    _refuse_unknown(prov, Provenance, "provenance.")
     provenance = Provenance(**{
         f.name: _take(prov, f.name, int if f.name == "line" else str, "provenance.",
                       ... if f.name == "source" else f.default)
@@ -189,9 +199,13 @@ def _parse_problem(data: object) -> Problem:
         path = f"verdicts[{i}]."
         if not isinstance(item, dict):
             raise _fail(path[:-1], "expected an object")
+        _refuse_unknown(item, StageVerdict, path)
+        verdict = _take(item, "verdict", str, path)
+        if verdict not in VERDICTS:
+            raise _fail(f"{path}verdict", f"{verdict!r} is not one of {', '.join(VERDICTS)}")
         verdicts.append(StageVerdict(
-            _take(item, "stage", str, path), _take(item, "verdict", str, path),
-            _take(item, "reason", str, path, ""), _take(item, "detail", str, path, ""),
+            _take(item, "stage", str, path), verdict, _take(item, "reason", str, path, ""),
+            _take(item, "detail", str, path, ""),
         ))
     problem = Problem(
         kind=kind,

@@ -163,7 +163,7 @@ def _run_function(request: dict, emit: _Emitter) -> None:
             continue
         try:
             emit({"i": index, "value": encode(value)})
-        except (wire.Unencodable, RecursionError) as exc:
+        except (wire.Unencodable, RecursionError, ValueError) as exc:
             emit({"i": index, "unencodable": str(exc)[:300]})
 
 

@@ -22,6 +22,8 @@ import json
 import math
 
 MAX_DEPTH = 64
+# Python refuses to turn longer ints into decimal text (sys.int_info.default_max_str_digits).
+MAX_INT_BITS = 14_000
 
 
 class Unencodable(ValueError):
@@ -48,6 +50,8 @@ def encode(value: object, _depth: int = 0) -> object:
     if _depth > MAX_DEPTH:
         raise Unencodable(f"nested deeper than {MAX_DEPTH}")
     kind = type(value)
+    if kind is int and value.bit_length() > MAX_INT_BITS:
+        raise Unencodable(f"int of {value.bit_length()} bits is too long for JSON")
     if value is None or kind is bool or kind is int or kind is str:
         return value
     if kind is float:
@@ -80,13 +84,21 @@ def _decode_float(data: object) -> float:
         return data
     if type(data) is int:
         return float(data)
-    if type(data) is dict and set(data) == {"float"} and data["float"] in _SPECIAL_FLOATS:
+    if type(data) is dict and set(data) == {"float"} and type(data["float"]) is str \
+            and data["float"] in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[data["float"]]
     raise ValueError(f"not an encoded float: {data!r:.80}")
 
 
-def decode(data: object, _depth: int = 0) -> object:
+def decode(data: object) -> object:
     """Rebuild the value from its tagged form; raise ValueError on anything malformed."""
+    try:
+        return _decode(data, 0)
+    except TypeError as exc:  # an unhashable set member or dict key
+        raise ValueError(f"malformed value: {exc}") from None
+
+
+def _decode(data: object, _depth: int) -> object:
     if _depth > MAX_DEPTH:
         raise ValueError(f"nested deeper than {MAX_DEPTH}")
     kind = type(data)
@@ -94,7 +106,7 @@ def decode(data: object, _depth: int = 0) -> object:
         return data
     depth = _depth + 1
     if kind is list:
-        return [decode(item, depth) for item in data]
+        return [_decode(item, depth) for item in data]
     if kind is not dict or len(data) != 1:
         raise ValueError(f"not an encoded value: {data!r:.80}")
     ((tag, body),) = data.items()
@@ -107,17 +119,17 @@ def decode(data: object, _depth: int = 0) -> object:
     if type(body) is not list:
         raise ValueError(f"malformed {tag!r} value: {body!r:.80}")
     if tag == "tuple":
-        return tuple(decode(item, depth) for item in body)
+        return tuple(_decode(item, depth) for item in body)
     if tag == "set":
-        return {decode(item, depth) for item in body}
+        return {_decode(item, depth) for item in body}
     if tag == "frozenset":
-        return frozenset(decode(item, depth) for item in body)
+        return frozenset(_decode(item, depth) for item in body)
     if tag == "deque":
-        return collections.deque(decode(item, depth) for item in body)
+        return collections.deque(_decode(item, depth) for item in body)
     if tag in _MAPPING_TAGS:
         if not all(type(pair) is list and len(pair) == 2 for pair in body):
             raise ValueError(f"malformed {tag} value: items must be [key, value] pairs")
-        items = [(decode(k, depth), decode(v, depth)) for k, v in body]
+        items = [(_decode(k, depth), _decode(v, depth)) for k, v in body]
         if tag == "defaultdict":
             return collections.defaultdict(None, items)
         return _MAPPING_TAGS[tag](dict(items))  # Counter(pairs) would count the pairs
