@@ -1,0 +1,254 @@
+"""Policy of the tracer: which code is recorded, what a record holds, caps, output and errors.
+
+The engines (``pyhook`` in pure Python, ``_ctracer`` in C) only deliver events; the collector
+decides once per code object whether it is the project's own function, snapshots arguments at call
+time, pairs them with the result, keeps at most K distinct pairs per function, and streams records
+to this process's JSONL file. A failure inside the tracer is counted, never raised into the suite.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import inspect
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from .config import TEST_DIRS, TEST_FILES, Config
+from .values import plain_state, snapshot
+
+CO_GENERATOR = inspect.CO_GENERATOR
+CO_COROUTINE = inspect.CO_COROUTINE
+CO_ASYNC_GENERATOR = inspect.CO_ASYNC_GENERATOR
+CO_NEWLOCALS = inspect.CO_NEWLOCALS
+CO_VARARGS = inspect.CO_VARARGS
+CO_VARKEYWORDS = inspect.CO_VARKEYWORDS
+MAX_ERRORS = 1000
+ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
+_OWN_DIR = os.path.dirname(os.path.realpath(__file__))
+
+
+@dataclass
+class Function:
+    """What the collector knows about one recorded code object."""
+
+    file: str
+    line: int
+    qualname: str
+    kind: str
+    params: list[tuple[str, str]]
+    seen: set[bytes] = field(default_factory=set)
+    calls: int = 0
+    done: bool = False
+
+
+def _params(code) -> list[tuple[str, str]]:
+    """(name, kind) of each parameter: pos, kwonly, var (*args) or varkw (**kwargs)."""
+    names = code.co_varnames
+    positional = code.co_argcount
+    kwonly = code.co_kwonlyargcount
+    params = [(name, "pos") for name in names[:positional]]
+    params += [(name, "kwonly") for name in names[positional : positional + kwonly]]
+    index = positional + kwonly
+    if code.co_flags & CO_VARARGS:
+        params.append((names[index], "var"))
+        index += 1
+    if code.co_flags & CO_VARKEYWORDS:
+        params.append((names[index], "varkw"))
+    return params
+
+
+def _kind(code) -> str:
+    flags = code.co_flags
+    if flags & CO_ASYNC_GENERATOR:
+        return "async_generator"
+    if flags & CO_COROUTINE:
+        return "coroutine"
+    if flags & CO_GENERATOR:
+        return "generator"
+    return "function"
+
+
+class Collector:
+    """Decides, snapshots, caps and writes; shared by every thread of the process."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.max_pairs = config.max_pairs
+        self.max_bytes = config.max_value_bytes
+        self._files: dict[str, bool] = {}
+        self.functions: dict[object, Function | None] = {}
+        self.lock = threading.Lock()
+        self.records = 0
+        self.errors = 0
+        self.error_kinds: dict[str, int] = {}
+        self.disabled = False
+        self.engine = ""
+        self._out = None
+        self._pid = 0
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def wants_file(self, filename: str) -> bool:
+        """Whether a source file belongs to the project and is not test code (cached per file)."""
+        cached = self._files.get(filename)
+        if cached is not None:
+            return cached
+        path = os.path.realpath(filename) if filename and not filename.startswith("<") else ""
+        wanted = bool(path) and self._included(path) and not self._is_test(path)
+        self._files[filename] = wanted
+        return wanted
+
+    def _included(self, path: str) -> bool:
+        if path.startswith(_OWN_DIR + os.sep):
+            return False
+        for prefix in self.config.exclude:
+            if path == prefix or path.startswith(prefix + os.sep):
+                return False
+        return any(path == prefix or path.startswith(prefix + os.sep) for prefix in self.config.include)
+
+    @staticmethod
+    def _is_test(path: str) -> bool:
+        parts = path.split(os.sep)
+        name = parts[-1]
+        return (
+            name in TEST_FILES
+            or name.startswith("test_")
+            or name.endswith("_test.py")
+            or any(part in TEST_DIRS for part in parts[:-1])
+        )
+
+    def decide(self, code) -> Function | None:
+        """The Function for a code object, or None to ignore it; decided once and cached."""
+        function = None
+        name = code.co_name
+        is_function = code.co_flags & CO_NEWLOCALS and (not name.startswith("<") or name == "<lambda>")
+        if is_function and self.wants_file(code.co_filename):
+            function = Function(
+                file=os.path.realpath(code.co_filename),
+                line=code.co_firstlineno,
+                qualname=getattr(code, "co_qualname", name),
+                kind=_kind(code),
+                params=_params(code),
+            )
+        self.functions[code] = function
+        return function
+
+    # -- records -----------------------------------------------------------------------------
+
+    def snapshot_call(self, function: Function, frame) -> dict:
+        """The arguments as they are at call time, plus the class of ``self`` for methods."""
+        local = frame.f_locals
+        args = [[name, kind, snapshot(local.get(name), self.max_bytes)] for name, kind in function.params]
+        call: dict = {"args": args}
+        if function.params and function.params[0][0] in ("self", "cls") and function.params[0][1] == "pos":
+            first = local.get(function.params[0][0])
+            if function.params[0][0] == "cls" and isinstance(first, type):
+                call["class"] = first.__qualname__
+            else:
+                call["class"] = type(first).__qualname__
+                state = plain_state(first, self.max_bytes)
+                call["self_plain"] = state is not None
+                if state is not None:
+                    call["self"] = state["v"]
+        return call
+
+    def finish(self, function: Function, call: dict, outcome: dict) -> None:
+        """Pair a call with its outcome and write it if the pair is new; retire full functions."""
+        key = hashlib.blake2b(
+            json.dumps([call["args"], outcome], sort_keys=True, default=repr).encode(), digest_size=12
+        ).digest()
+        with self.lock:
+            function.calls += 1
+            if key not in function.seen:
+                function.seen.add(key)
+                self._write({
+                    "file": function.file, "line": function.line, "qualname": function.qualname,
+                    "kind": function.kind, **call, **outcome,
+                })
+            if len(function.seen) >= self.max_pairs or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
+                function.done = True
+
+    def _write(self, record: dict) -> None:
+        out = self._output()
+        out.write(json.dumps(record, separators=(",", ":"), default=repr) + "\n")
+        self.records += 1
+
+    def _output(self):
+        pid = os.getpid()
+        if self._out is None or self._pid != pid:
+            # A forked child must not share the parent's buffered file: each process writes its own.
+            os.makedirs(self.config.out_dir, exist_ok=True)
+            name = f"records-{pid}-{os.urandom(4).hex()}.jsonl"
+            self._out = open(os.path.join(self.config.out_dir, name), "a", encoding="utf-8", buffering=1 << 16)
+            self._pid = pid
+        return self._out
+
+    def error(self, exc: BaseException) -> None:
+        """Count a failure inside the tracer; too many switch the tracer off."""
+        kind = type(exc).__name__
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+        if self.errors >= MAX_ERRORS:
+            self.disabled = True
+
+    def close(self) -> None:
+        """Write this process's summary line and flush."""
+        try:
+            summary = {
+                "pid": os.getpid(), "engine": self.engine, "records": self.records, "errors": self.errors,
+                "error_kinds": self.error_kinds, "disabled": self.disabled,
+                "functions": sum(1 for f in self.functions.values() if f is not None and f.seen),
+            }
+            out = self._output()
+            out.write(json.dumps({"summary": summary}) + "\n")
+            out.flush()
+        except Exception:  # noqa: BLE001 - at exit, with the suite's result already decided
+            pass
+
+
+_active: tuple[Collector, object] | None = None
+
+
+def start(config: Config):
+    """Start recording in this process (and its future threads); returns the collector."""
+    global _active
+    if _active is not None:
+        return _active[0]
+    collector = Collector(config)
+    engine = _choose_engine(config, collector)
+    engine.start()
+    _active = (collector, engine)
+    atexit.register(stop)
+    return collector
+
+
+def stop() -> None:
+    """Stop recording and write the summary."""
+    global _active
+    if _active is None:
+        return
+    collector, engine = _active
+    _active = None
+    engine.stop()
+    collector.close()
+
+
+def _choose_engine(config: Config, collector: Collector):
+    """The C engine when it imports (and is asked for or ``auto``), else pure Python; says which."""
+    from .pyhook import PyTracer
+
+    if config.engine in ("auto", "c"):
+        try:
+            from .ctracer import CTracer
+
+            collector.engine = "c"
+            return CTracer(collector)
+        except ImportError as exc:
+            if config.engine == "c":
+                sys.stderr.write(f"[sftmine-tracer] C engine unavailable ({exc}); using pure Python\n")
+    collector.engine = "python"
+    return PyTracer(collector)
