@@ -87,6 +87,7 @@ class Collector:
         self.error_kinds: dict[str, int] = {}
         self.disabled = False
         self.engine = ""
+        self.extra_errors = lambda: 0  # failures counted by an engine outside Python
         self._out = None
         self._pid = 0
 
@@ -98,21 +99,29 @@ class Collector:
         if cached is not None:
             return cached
         path = os.path.realpath(filename) if filename and not filename.startswith("<") else ""
-        wanted = bool(path) and self._included(path) and not self._is_test(path)
+        root = self._root_of(path) if path else None
+        wanted = root is not None and not self._is_test(path[len(root):])
         self._files[filename] = wanted
         return wanted
 
-    def _included(self, path: str) -> bool:
+    def _root_of(self, path: str) -> str | None:
+        """The include prefix that contains ``path``, unless it is excluded or the tracer's own."""
         if path.startswith(_OWN_DIR + os.sep):
-            return False
+            return None
         for prefix in self.config.exclude:
             if path == prefix or path.startswith(prefix + os.sep):
-                return False
-        return any(path == prefix or path.startswith(prefix + os.sep) for prefix in self.config.include)
+                return None
+        for prefix in self.config.include:
+            if path == prefix:
+                return os.path.dirname(prefix)
+            if path.startswith(prefix + os.sep):
+                return prefix
+        return None
 
     @staticmethod
-    def _is_test(path: str) -> bool:
-        parts = path.split(os.sep)
+    def _is_test(relative: str) -> bool:
+        """Test code, judged on the path below the include root (a checkout may live under tests/)."""
+        parts = relative.strip(os.sep).split(os.sep)
         name = parts[-1]
         return (
             name in TEST_FILES
@@ -165,10 +174,13 @@ class Collector:
             function.calls += 1
             if key not in function.seen:
                 function.seen.add(key)
-                self._write({
-                    "file": function.file, "line": function.line, "qualname": function.qualname,
-                    "kind": function.kind, **call, **outcome,
-                })
+                try:
+                    self._write({
+                        "file": function.file, "line": function.line, "qualname": function.qualname,
+                        "kind": function.kind, **call, **outcome,
+                    })
+                except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
+                    self.error(exc)
             if len(function.seen) >= self.max_pairs or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
                 function.done = True
 
@@ -183,7 +195,8 @@ class Collector:
             # A forked child must not share the parent's buffered file: each process writes its own.
             os.makedirs(self.config.out_dir, exist_ok=True)
             name = f"records-{pid}-{os.urandom(4).hex()}.jsonl"
-            self._out = open(os.path.join(self.config.out_dir, name), "a", encoding="utf-8", buffering=1 << 16)
+            path = os.path.join(self.config.out_dir, name)
+            self._out = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115 - closed at exit
             self._pid = pid
         return self._out
 
@@ -199,7 +212,8 @@ class Collector:
         """Write this process's summary line and flush."""
         try:
             summary = {
-                "pid": os.getpid(), "engine": self.engine, "records": self.records, "errors": self.errors,
+                "pid": os.getpid(), "engine": self.engine, "records": self.records,
+                "errors": self.errors + self.extra_errors(),
                 "error_kinds": self.error_kinds, "disabled": self.disabled,
                 "functions": sum(1 for f in self.functions.values() if f is not None and f.seen),
             }

@@ -16,13 +16,22 @@ PTH_NAME = "_sftmine_tracer.pth"
 _HERE = Path(__file__).resolve().parent
 
 
-def install(site_packages: str | Path) -> Path:
-    """Copy the tracer into ``site_packages`` and register it; returns the copied package dir."""
+def install(site_packages: str | Path, python: str | Path | None = None) -> Path:
+    """Copy the tracer into ``site_packages`` and register it; returns the copied package dir.
+
+    With ``python`` (the environment's interpreter) the C engine is compiled for it; if that fails
+    the environment runs the pure-Python engine, and the reason is written to ``ENGINE.txt``.
+    """
     site = Path(site_packages)
     target = site / PRIVATE_NAME
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(_HERE, target, ignore=shutil.ignore_patterns("__pycache__", "*.c", "build"))
+    shutil.copytree(_HERE, target, ignore=shutil.ignore_patterns("__pycache__", "*.so", "build"))
+    if python is not None:
+        from .build import build
+
+        built, why = build(target, python)
+        (target / "ENGINE.txt").write_text(f"c: {built}\n" if built else f"python: {why}\n")
     # A .pth line starting with "import" is executed by site.py in every interpreter that uses this site dir.
     (site / PTH_NAME).write_text(f"import {PRIVATE_NAME}.boot\n")
     return target
@@ -40,4 +49,4 @@ def site_packages_of(python: str | Path) -> Path:
 
 
 if __name__ == "__main__":
-    print(install(sys.argv[1] if len(sys.argv) > 1 else site_packages_of(sys.executable)))
+    print(install(sys.argv[1] if len(sys.argv) > 1 else site_packages_of(sys.executable), sys.executable))

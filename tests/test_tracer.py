@@ -1,0 +1,225 @@
+"""The tracer on a module written for the purpose, through the real activation path.
+
+A venv gets the tracer installed (``.pth`` + private copy, C engine compiled for it), and a driver
+script runs in it with ``SFTMINE_TRACE_*`` set, exactly as a harvested test suite would. Every
+behaviour is checked on both engines, which must record the same things.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from sandbox import wire
+from tracer.config import Config
+from tracer.install import install, site_packages_of
+
+FIXTURES = Path(__file__).resolve().parent / "tracer_fixtures"
+
+
+@pytest.fixture(scope="session")
+def traced_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with the tracer installed; the C engine compiled for its interpreter."""
+    root = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+    python = root / "bin" / "python"
+    copied = install(site_packages_of(python), python)
+    assert (copied / "ENGINE.txt").read_text().startswith("c: "), (copied / "ENGINE.txt").read_text()
+    return python
+
+
+def run_traced(python: Path, out: Path, engine: str, script: Path = FIXTURES / "drive.py", k: int = 50,
+               include: Path = FIXTURES / "sample.py") -> subprocess.CompletedProcess:
+    env = {**os.environ, **Config(out_dir=str(out), include=(str(include),), max_pairs=k, engine=engine).to_env()}
+    env["PYTHONPATH"] = str(FIXTURES)
+    return subprocess.run([str(python), str(script)], env=env, capture_output=True, text=True, timeout=120)
+
+
+def read_records(out: Path) -> tuple[list[dict], list[dict]]:
+    records, summaries = [], []
+    for path in sorted(out.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            data = json.loads(line)
+            (summaries if "summary" in data else records).append(data)
+    return records, summaries
+
+
+def by_name(records: list[dict], qualname: str) -> list[dict]:
+    return [r for r in records if r["qualname"] == qualname]
+
+
+def args_of(record: dict) -> dict:
+    return {name: wire.decode(value["v"]) if "v" in value else value for name, _, value in record["args"]}
+
+
+@pytest.fixture(scope="module", params=["c", "python"])
+def traced(request: pytest.FixtureRequest, traced_python: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp(f"records-{request.param}")
+    result = run_traced(traced_python, out, request.param)
+    assert result.returncode == 0, result.stderr
+    records, summaries = read_records(out)
+    return request.param, records, summaries
+
+
+def test_summary_names_the_engine_and_counts_no_errors(traced) -> None:
+    engine, records, summaries = traced
+    assert len(summaries) == 1
+    summary = summaries[0]["summary"]
+    assert summary["engine"] == engine and summary["errors"] == 0 and not summary["disabled"]
+    assert summary["records"] == len(records)
+
+
+def test_defaults_keywords_and_star_arguments(traced) -> None:
+    _, records, _ = traced
+    calls = by_name(records, "add")
+    plain = next(r for r in calls if args_of(r)["a"] == 1 and args_of(r)["rest"] == ())
+    assert args_of(plain) == {"a": 1, "b": 2, "rest": (), "scale": 1, "options": {}}
+    assert wire.decode(plain["result"]["v"]) == 3
+    star = next(r for r in calls if args_of(r)["rest"] == (3, 4))
+    assert args_of(star)["options"] == {"verbose": True} and args_of(star)["scale"] == 10
+    assert wire.decode(star["result"]["v"]) == 100
+    assert [kind for _, kind, _ in star["args"]] == ["pos", "pos", "kwonly", "var", "varkw"]
+
+
+def test_recursion_records_every_level(traced) -> None:
+    _, records, _ = traced
+    pairs = sorted((args_of(r)["n"], wire.decode(r["result"]["v"])) for r in by_name(records, "fact"))
+    assert pairs == [(1, 1), (2, 2), (3, 6), (4, 24), (5, 120)]
+
+
+def test_exceptions_are_recorded_with_type_and_message(traced) -> None:
+    _, records, _ = traced
+    for name in ("fail", "wraps_fail"):
+        (record,) = by_name(records, name)
+        assert record["raised"] == {"type": "ValueError", "message": "bad 3"}
+        assert "result" not in record
+
+
+def test_arguments_are_snapshots_at_call_time(traced) -> None:
+    _, records, _ = traced
+    (record,) = by_name(records, "count_then_mutate")
+    assert args_of(record)["items"] == [1, 2]
+    assert wire.decode(record["result"]["v"]) == 2
+
+
+def test_generators_and_coroutines_are_marked(traced) -> None:
+    _, records, _ = traced
+    (generator,) = by_name(records, "countdown")
+    assert generator["kind"] == "generator" and generator["resumes"] is True and args_of(generator) == {"n": 3}
+    (coroutine,) = by_name(records, "double")
+    assert coroutine["kind"] == "coroutine" and args_of(coroutine) == {"x": 21}
+
+
+def test_methods_carry_their_class_and_plain_self(traced) -> None:
+    _, records, _ = traced
+    (method,) = by_name(records, "Point.manhattan")
+    assert method["class"] == "Point" and method["self_plain"] is True
+    assert wire.decode(method["self"]) == {"x": 3, "y": -4}
+    assert wire.decode(method["result"]["v"]) == 7
+    (classmethod_,) = by_name(records, "Point.origin")
+    assert classmethod_["class"] == "Point" and "self_plain" not in classmethod_
+
+
+def test_unserialisable_values_keep_their_type_and_reason(traced) -> None:
+    _, records, _ = traced
+    (record,) = by_name(records, "take_opaque")
+    assert record["args"][0][2] == {"u": "sample.Opaque", "why": "no exact encoding"}
+    assert record["result"] == {"u": "sample.Opaque", "why": "no exact encoding"}
+
+
+def test_lambdas_nested_functions_and_threads(traced) -> None:
+    _, records, _ = traced
+    (adder,) = by_name(records, "make_adder.<locals>.adder")
+    assert args_of(adder) == {"x": 5} and wire.decode(adder["result"]["v"]) == 15
+    (square,) = by_name(records, "<lambda>")
+    assert wire.decode(square["result"]["v"]) == 49
+    threaded = [r for r in by_name(records, "add") if args_of(r)["a"] == 4]
+    assert threaded and wire.decode(threaded[0]["result"]["v"]) == 8
+
+
+def test_huge_values_are_capped_and_exact_types_kept(traced) -> None:
+    _, records, _ = traced
+    echoes = by_name(records, "echo")
+    huge = next(r for r in echoes if "u" in r["args"][0][2] and r["args"][0][2]["u"] == "list")
+    assert huge["args"][0][2]["why"] == "over the size cap"
+    mixed = next(r for r in echoes if "v" in r["args"][0][2] and isinstance(wire.decode(r["args"][0][2]["v"]), dict))
+    value = wire.decode(mixed["result"]["v"])
+    assert value["set"] == {1, 2} and value["tuple"] == (1, "a") and value["bytes"] == b"\x00\xff"
+    assert value["nan"] != value["nan"]
+
+
+def test_at_most_k_distinct_pairs_per_function(traced) -> None:
+    _, records, _ = traced
+    assert len(by_name(records, "echo")) == 50  # 502 calls, K = 50
+
+
+def test_tests_and_other_files_are_not_recorded(traced) -> None:
+    _, records, _ = traced
+    assert {Path(r["file"]).name for r in records} == {"sample.py"}
+
+
+def test_engines_record_the_same(traced_python: Path, tmp_path: Path) -> None:
+    outputs = []
+    for engine in ("c", "python"):
+        out = tmp_path / engine
+        assert run_traced(traced_python, out, engine).returncode == 0
+        records, _ = read_records(out)
+        outputs.append(sorted(json.dumps(r, sort_keys=True) for r in records))
+    assert outputs[0] == outputs[1]
+
+
+def test_untraced_without_the_switch(traced_python: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SFTMINE_TRACE")}
+    env["PYTHONPATH"] = str(FIXTURES)
+    result = subprocess.run([str(traced_python), str(FIXTURES / "drive.py")], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0 and not list(tmp_path.rglob("*.jsonl"))
+
+
+def test_subprocesses_write_their_own_files(traced_python: Path, tmp_path: Path) -> None:
+    script = tmp_path / "spawn.py"
+    script.write_text(
+        "import subprocess, sys\nimport sample\nsample.square(3)\n"
+        f"subprocess.run([sys.executable, {str(FIXTURES / 'drive.py')!r}], check=True)\n"
+    )
+    out = tmp_path / "out"
+    result = run_traced(traced_python, out, "c", script=script)
+    assert result.returncode == 0, result.stderr
+    _, summaries = read_records(out)
+    assert len({s["summary"]["pid"] for s in summaries}) == 2
+    assert len(list(out.glob("*.jsonl"))) == 2
+
+
+def test_a_broken_tracer_never_breaks_the_suite(traced_python: Path, tmp_path: Path) -> None:
+    """An unwritable output directory: the suite still passes and the tracer reports why."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    for engine in ("c", "python"):
+        result = run_traced(traced_python, blocker / "out", engine)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_python_engine_used_when_c_is_missing(tmp_path: Path) -> None:
+    root = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+    python = root / "bin" / "python"
+    copied = install(site_packages_of(python))  # no interpreter given: nothing compiled
+    assert not list(copied.glob("_ctracer*.so"))
+    out = tmp_path / "out"
+    assert run_traced(python, out, "auto").returncode == 0
+    _, summaries = read_records(out)
+    assert summaries[0]["summary"]["engine"] == "python"
+
+
+def test_config_round_trips_through_the_environment() -> None:
+    config = Config(out_dir="/x", include=("/a", "/b"), exclude=("/a/c",), max_pairs=7, engine="python")
+    assert Config.from_env(config.to_env()) == config
+    assert Config.from_env({}) is None
+    assert sys.platform.startswith("linux")

@@ -1,0 +1,78 @@
+"""A module written for the tracer tests: one function per behaviour to record."""
+
+import threading
+
+
+def add(a, b=2, *rest, scale=1, **options):
+    return (a + b + sum(rest)) * scale
+
+
+def fact(n):
+    return 1 if n <= 1 else n * fact(n - 1)
+
+
+def fail(x):
+    raise ValueError(f"bad {x}")
+
+
+def wraps_fail(x):
+    return fail(x)
+
+
+def count_then_mutate(items):
+    n = len(items)
+    items.append("later")
+    return n
+
+
+def countdown(n):
+    while n > 0:
+        yield n
+        n -= 1
+
+
+async def double(x):
+    return 2 * x
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def manhattan(self):
+        return abs(self.x) + abs(self.y)
+
+    @classmethod
+    def origin(cls):
+        return cls(0, 0)
+
+
+class Opaque:
+    def __repr__(self):
+        raise RuntimeError("repr is broken")
+
+
+def take_opaque(value):
+    return value
+
+
+def make_adder(n):
+    def adder(x):
+        return x + n
+    return adder
+
+
+square = lambda x: x * x  # noqa: E731 - the tracer must record lambdas too
+
+
+def in_thread(x):
+    results = []
+    worker = threading.Thread(target=lambda: results.append(add(x, x)))
+    worker.start()
+    worker.join()
+    return results[0]
+
+
+def echo(value):
+    return value
