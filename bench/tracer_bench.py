@@ -38,6 +38,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -162,11 +163,13 @@ def tracer_api() -> tuple[Any, Any, Any]:
 
 def sdist_info(suite: Suite) -> tuple[str, str, str]:
     """(url, filename, sha256) of the pinned sdist, from PyPI's JSON API (the project page's ``releases``)."""
-    with urllib.request.urlopen(f"https://pypi.org/pypi/{suite.name}/json", timeout=60) as resp:
+    api = f"https://pypi.org/pypi/{suite.name}/json"
+    with urllib.request.urlopen(api, timeout=60) as resp:
         data = json.load(resp)
     for item in data.get("releases", {}).get(suite.version, []):
         if item["packagetype"] == "sdist":
-            return item["url"], item["filename"], item["digests"]["sha256"]
+            # Some mirrors answer with URLs relative to the API page.
+            return urllib.parse.urljoin(api, item["url"]), item["filename"], item["digests"]["sha256"]
     raise RuntimeError(f"{suite.name}=={suite.version} has no sdist on PyPI")
 
 
