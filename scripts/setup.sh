@@ -27,6 +27,10 @@ install_system() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v runsc >/dev/null || missing+=(runsc)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v git >/dev/null || missing+=(git)
+  # Test suites run in venvs of Debian's python3 inside the sandbox; the tracer's C engine needs its headers.
+  [ -f /usr/include/python3.11/Python.h ] || missing+=(python3-dev)
+  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import json, resource, ctypes' 2>/dev/null || missing+=(python3)
   if [ ${#missing[@]} -gt 0 ]; then
     need_root
