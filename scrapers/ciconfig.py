@@ -20,7 +20,9 @@ from pathlib import Path
 import yaml
 
 PY_FACTOR = f"py{sys.version_info.major}{sys.version_info.minor}"
-PY_FACTORS = (PY_FACTOR, f"py{sys.version_info.major}", "py", "python")
+PY_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+PY_FACTORS = (PY_FACTOR, PY_VERSION, f"py{sys.version_info.major}", "py", "python")
+OPEN_RANGE_END = 20  # "py3{10-}" means 10 and up
 NON_TEST_ENVS = {"lint", "flake8", "docs", "doc", "mypy", "typing", "type", "pre-commit", "precommit", "pep8",
                  "style", "format", "black", "isort", "coverage", "cover", "build", "release", "dev", "bandit",
                  "pylint", "ruff", "check", "checks", "spelling", "manifest", "readme", "clean", "report", "docs-links"}
@@ -59,15 +61,24 @@ def expand(name: str) -> list[str]:
 def _alternatives(body: str) -> list[str]:
     found = []
     for item in (c.strip() for c in body.split(",")):
-        bounds = re.fullmatch(r"(\d+)-(\d+)", item)
-        found += [str(n) for n in range(int(bounds[1]), int(bounds[2]) + 1)] if bounds else [item]
+        bounds = re.fullmatch(r"(\d+)-(\d*)", item)
+        if bounds:
+            end = int(bounds[2]) if bounds[2] else max(OPEN_RANGE_END, int(bounds[1]))
+            found += [str(n) for n in range(int(bounds[1]), end + 1)]
+        else:
+            found.append(item)
     return found
+
+
+def strip_comment(line: str) -> str:
+    """Drop a ``#`` comment: a whole-line one, or an inline one after whitespace (``#egg=`` stays)."""
+    return "" if line.lstrip().startswith("#") else re.sub(r"\s+#.*$", "", line)
 
 
 def split_list(value: str) -> list[str]:
     """A tox list: comma or newline separated, braces respected, comments dropped."""
     items, depth, current = [], 0, ""
-    for char in re.sub(r"#[^\n]*", "", value):
+    for char in "\n".join(strip_comment(line) for line in value.splitlines()):
         if char == "{":
             depth += 1
         elif char == "}":
@@ -101,12 +112,12 @@ def choose_env(envs: list[str]) -> str:
     return "py"
 
 
-_CONDITION = re.compile(r"^\s*(!?[\w.]+(?:[,-]!?[\w.]+)*)\s*:(?!//)\s*(.*)$")
+_CONDITION = re.compile(r"^\s*(!?[\w.{}]+(?:[,-]!?[\w.{}]+)*(?:,[\w.{}]+)*)\s*:(?!//)\s*(.*)$")
 
 
 def applies(condition: str, env_factors: set[str]) -> bool:
-    """tox factor conditions: ``a,b`` is OR, ``a-b`` is AND, ``!a`` negates."""
-    for alternative in condition.split(","):
+    """tox factor conditions: ``a,b`` is OR, ``a-b`` is AND, ``!a`` negates, ``a{1,2}`` expands."""
+    for alternative in split_list(condition):
         if all((f[1:] not in env_factors) if f.startswith("!") else (f in env_factors)
                for f in alternative.split("-")):
             return True
@@ -119,8 +130,8 @@ def conditional_lines(value: str, env: str) -> list[str]:
     lines = []
     env_factors = factors(env)
     for raw in joined.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
+        line = strip_comment(raw).strip()
+        if not line:
             continue
         match = _CONDITION.match(line)
         if match and not line.startswith("-"):
@@ -205,7 +216,7 @@ def plan_from_tox_sections(sections: dict[str, dict[str, str]], root: Path, orig
         commands=[c for c in commands if c] or [["pytest"]],
         setenv=dict(_setenv(line) for line in conditional_lines(value("setenv", "set_env"), env) if "=" in line),
         changedir=value("changedir", "change_dir").strip(),
-        skip_install=value("skip_install").strip().lower() == "true",
+        skip_install=value("skip_install").strip().lower() in ("true", "yes", "1", "on"),
     )
 
 
@@ -214,11 +225,11 @@ def _setenv(line: str) -> tuple[str, str]:
     return name.strip(), val.strip()
 
 
-def _native_command(command: list, root: Path) -> list[str]:
+def _native_command(command: list, root: Path, env: str) -> list[str]:
     argv = []
     for item in command:
         if isinstance(item, str):
-            argv.append(substitute(item, root, "", {}))
+            argv.append(substitute(item, root, env, {}))
         elif isinstance(item, dict) and item.get("replace") == "posargs":
             argv.extend(str(x) for x in item.get("default", []))
     return argv
@@ -229,7 +240,8 @@ def plan_from_native_toml(tox: dict, root: Path, origin: str) -> TestPlan:
     envs = [name for item in tox.get("env_list", []) for name in expand(str(item))]
     env = choose_env(envs + list(tox.get("env", {})))
     merged = {**tox.get("env_run_base", {}), **tox.get("env", {}).get(env, {})}
-    commands = [_native_command(c, root) for c in merged.get("commands", []) if isinstance(c, list)]
+    lines = [*merged.get("commands_pre", []), *merged.get("commands", [])]
+    commands = [_native_command(c, root, env) for c in lines if isinstance(c, list)]
     return TestPlan(
         origin=origin,
         uses_tox=True,
@@ -237,7 +249,7 @@ def plan_from_native_toml(tox: dict, root: Path, origin: str) -> TestPlan:
         deps=[substitute(str(d), root, env, {}) for d in merged.get("deps", [])],
         extras=[str(e) for e in merged.get("extras", [])],
         commands=[c for c in commands if c] or [["pytest"]],
-        setenv={str(k): str(v) for k, v in merged.get("set_env", {}).items()},
+        setenv={str(k): substitute(str(v), root, env, {}) for k, v in merged.get("set_env", {}).items()},
         changedir=str(merged.get("change_dir", "")),
         skip_install=bool(merged.get("skip_install", False)),
     )
@@ -257,9 +269,25 @@ def plan_from_travis(data: dict, origin: str) -> TestPlan:
         origin=origin,
         install_commands=[["sh", "-c", step] for step in installs],
         commands=[["sh", "-c", step] for step in scripts] or [["pytest"]],
-        setenv=dict(_setenv(item) for item in _shell_list((data.get("env") or {}).get("global"))
-                    if isinstance(data.get("env"), dict) and "=" in item),
+        setenv=_travis_env(data.get("env")),
     )
+
+
+def _travis_env(env: object) -> dict[str, str]:
+    """Global variables: ``env: {global: [...]}``, a list (the first matrix row) or a string."""
+    if isinstance(env, dict):
+        rows = _shell_list(env.get("global"))
+    elif isinstance(env, list):
+        rows = [str(env[0])] if env else []
+    else:
+        rows = _shell_list(env)
+    pairs = {}
+    for row in rows:
+        for word in shlex.split(row):
+            if "=" in word:
+                name, value = _setenv(word)
+                pairs[name] = value
+    return pairs
 
 
 def discover(root: Path) -> TestPlan:
@@ -299,7 +327,10 @@ def read_plan(root: str | Path) -> TestPlan:
     root = Path(root)
     tox_ini = root / "tox.ini"
     if tox_ini.exists():
-        return plan_from_tox_sections(_ini_sections(_read_text(tox_ini), "tox.ini"), root, "tox.ini")
+        sections = _ini_sections(_read_text(tox_ini), "tox.ini")
+        # Some projects keep only [flake8]/[pytest] settings in tox.ini: that is not a tox project.
+        if any(name == "tox" or name == "testenv" or name.startswith("testenv:") for name in sections):
+            return plan_from_tox_sections(sections, root, "tox.ini")
     setup_cfg = _read_text(root / "setup.cfg")
     if "[tox:tox]" in setup_cfg:
         sections = _ini_sections(setup_cfg, "setup.cfg")

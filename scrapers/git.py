@@ -41,6 +41,10 @@ def _git(*args: str, cwd: Path | None = None, timeout: float = 300) -> str:
 def clone(url: str, destination: str | Path, ref: str = "HEAD") -> Checkout:
     """Shallow-clone ``url`` at ``ref`` into a new ``destination``."""
     destination = Path(destination)
+    for value, what in ((url, "URL"), (ref, "ref")):
+        # An argument starting with "-" would be read by git as an option (--upload-pack=... runs code).
+        if not value or value.startswith("-") or any(c.isspace() or ord(c) < 32 for c in value):
+            raise SourceError(f"{value!r} is not a valid {what}")
     if destination.exists():
         raise FileExistsError(f"{destination} exists: a clone needs a fresh directory")
     if shutil.which("git") is None:
@@ -56,5 +60,6 @@ def clone(url: str, destination: str | Path, ref: str = "HEAD") -> Checkout:
         shutil.rmtree(destination, ignore_errors=True)
         raise SourceError(f"{url}@{ref}: {exc}") from None
     if _COMMIT.match(ref) and commit != ref:
+        shutil.rmtree(destination, ignore_errors=True)
         raise SourceError(f"{url}@{ref}: fetched {commit} instead")
     return Checkout(url=url, ref=ref, commit=commit, path=destination)
