@@ -9,6 +9,7 @@ from, what ran, outcome counts, times per phase, the records, and on failure why
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -179,9 +180,46 @@ def test_commands(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, att
     if attempt == "reset_addopts":
         return [[*pytest, "-o", "addopts="]]
     if attempt == "add_tests_init":
-        return [["sh", "-c", "for d in tests test; do [ -d $d ] && [ ! -e $d/__init__.py ] && touch $d/__init__.py; "
-                 "done; true"], [*pytest, "-o", "addopts="]]
+        restore_tests_init(layout.src)
+        return [[*pytest, "-o", "addopts="]]
     return [[str(env_python), "-m", "unittest", "discover", "-v"]]
+
+
+_STDLIB_HOMES = ("collections", "unittest", "typing", "json", "os", "sys", "functools", "itertools", "io")
+
+
+def restore_tests_init(src: Path) -> list[Path]:
+    """Write the ``__init__.py`` an sdist left out of its test directories.
+
+    Test modules sometimes import helpers from their own package (``from tests import unittest,
+    OrderedDict``); the generated file re-exports such names from the standard library.
+    """
+    written = []
+    for directory in (src / "tests", src / "test"):
+        if not directory.is_dir() or (directory / "__init__.py").exists():
+            continue
+        names = set()
+        for module in directory.glob("*.py"):
+            try:
+                tree = ast.parse(module.read_text(errors="replace"))
+            except SyntaxError:
+                continue
+            names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                      and node.module == directory.name and node.level == 0 for alias in node.names}
+        (directory / "__init__.py").write_text(
+            "# Written by sftmine: the sdist left this file out.\n"
+            "import importlib as _importlib\n"
+            f"for _name in {sorted(names)!r}:\n"
+            f"    for _home in (None, *{_STDLIB_HOMES!r}):\n"
+            "        try:\n"
+            "            _module = _importlib.import_module(_name if _home is None else _home)\n"
+            "            globals()[_name] = _module if _home is None else getattr(_module, _name)\n"
+            "            break\n"
+            "        except (ImportError, AttributeError):\n"
+            "            pass\n"
+        )
+        written.append(directory / "__init__.py")
+    return written
 
 
 ATTEMPTS = ("plan", "reset_addopts", "add_tests_init", "unittest_discover")
@@ -264,7 +302,7 @@ def _run_harvest(spec: str, is_git: bool, layout: Layout, settings: HarvestSetti
         if tested.timed_out:
             result.fail(Reason.TEST_TIMEOUT, f"suite ran over {settings.limits.test_timeout_s}s", tested.log)
             return
-        if outcome and sum(v for k, v in outcome.items() if k != "ran") > 0:
+        if outcome and outcome.get("passed", 0) + outcome.get("failed", 0) > 0:
             if attempt != "plan":
                 result.workarounds.append(attempt)
             result.outcome = outcome
