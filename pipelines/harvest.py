@@ -19,7 +19,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipelines.outcome import parse_outcome
-from sandbox.suite import PYTHON, Layout, PhaseResult, SuiteLimits, prepare, run_tests
+from sandbox.suite import (
+    PYTHON,
+    Layout,
+    PhaseResult,
+    SuiteLimits,
+    WorkDirUnreachable,
+    check_reachable,
+    prepare,
+    run_tests,
+)
 from scrapers import archive, ciconfig, git, pypi
 from tracer.config import Config
 from tracer.install import install, site_packages_of
@@ -30,6 +39,7 @@ TRACE_ENV = "SFTMINE_TRACE_*"  # tox's pass_env takes a glob: every tracer setti
 class Reason:
     """The closed set of reasons a harvest fails."""
 
+    WORK_DIR = "work_dir_unreachable"
     FETCH = "fetch_failed"
     UNSAFE_ARCHIVE = "unsafe_archive"
     CONFIG = "ci_config_unreadable"
@@ -247,7 +257,10 @@ def harvest(spec: str, settings: HarvestSettings) -> HarvestResult:
     shutil.rmtree(layout.root, ignore_errors=True)
     layout.root.mkdir(parents=True)
     try:
+        check_reachable(layout.root)
         _run_harvest(spec, is_git, layout, settings, result)
+    except WorkDirUnreachable as exc:
+        result.fail(Reason.WORK_DIR, str(exc))
     finally:
         result.seconds = round(time.monotonic() - started, 2)
     return result

@@ -95,6 +95,21 @@ class Layout:
         return self.root / "logs"
 
 
+class WorkDirUnreachable(RuntimeError):
+    """The sandbox uid cannot reach the work directory."""
+
+
+def check_reachable(path: Path) -> None:
+    """Every ancestor of ``path`` must be traversable by the sandbox uid (bwrap runs as it)."""
+    if os.geteuid() != 0:
+        return
+    for parent in [path, *path.parents]:
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            raise WorkDirUnreachable(
+                f"{path}: {parent} is not traversable by the sandbox uid {SANDBOX_UID}; "
+                f"use a work directory under a world-traversable path (e.g. /var/tmp/sftmine)")
+
+
 def _owned_by_sandbox(path: Path) -> None:
     """Give the sandbox uid the directories it must write (only when we run as root)."""
     if os.geteuid() != 0:
@@ -157,6 +172,7 @@ def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: Suit
     """Run the install ``steps`` (argv lists, in order) with the index as the only reachable host."""
     for path in (layout.venv, layout.toxwork, layout.records, layout.logs):
         path.mkdir(parents=True, exist_ok=True)
+    check_reachable(layout.root)
     _owned_by_sandbox(layout.root)
     writable = [(layout.root, layout.root)]
     env = _base_env(layout, [layout.venv / "bin"])

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +48,15 @@ def session(request: pytest.FixtureRequest) -> Iterator[Session]:
     """One live sandbox per backend, shared by a module's tests as the filter would share it."""
     with Session(request.param) as live:
         yield live
+
+
+@pytest.fixture()
+def sandbox_tmp() -> Iterator[Path]:
+    """A temporary directory the sandbox uid can reach (pytest's own tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="sftmine-test-", dir="/var/tmp"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def run_body(session: Session, body: str, problem: FunctionProblem = INCREMENT,
