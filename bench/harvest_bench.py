@@ -57,7 +57,8 @@ def run(argv: Sequence[str] | None = None) -> dict:
             "total_s": result.seconds, "records": result.records, "functions": result.functions,
             "serialisable_functions": serialisable_functions(result.records_dir), "outcome": result.outcome,
         })
-    print(f"{'package':20} {'ok':>3} {'prepare s':>10} {'test s':>8} {'records':>8} {'functions':>10} {'serialisable':>13}")
+    widths = {"package": -20, "ok": 3, "prepare s": 10, "test s": 8, "records": 8, "functions": 10, "serialisable": 13}
+    print(" ".join(f"{name:<{-w}}" if w < 0 else f"{name:>{w}}" for name, w in widths.items()))
     for row in rows:
         print(f"{row['package']:20} {'yes' if row['ok'] else 'no':>3} {row['prepare_s']:>10.1f} {row['test_s']:>8.1f} "
               f"{row['records']:>8} {row['functions']:>10} {row['serialisable_functions']:>13}"

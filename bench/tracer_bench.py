@@ -104,9 +104,22 @@ class Prepared:
 
 
 @dataclass
+class TraceStats:
+    """What the tracer wrote in one traced run."""
+
+    records: int = 0
+    distinct: int = 0
+    summaries: int = 0  # one per traced process
+    bad_lines: int = 0
+    tracer_errors: int = 0  # the summaries' "errors", where they say
+    engines: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RunResult:
     """One run of one suite, traced or not."""
 
+    round: int
     traced: bool
     wall_s: float
     rss_mb: float
@@ -114,10 +127,7 @@ class RunResult:
     timed_out: bool
     outcome: dict[str, int] | None
     log: str
-    records: int = 0
-    distinct: int = 0
-    summaries: int = 0
-    bad_lines: int = 0
+    trace: TraceStats | None = None
     tracer_not_started: bool = False
 
     @property
@@ -243,8 +253,9 @@ def run_logged(cmd: list[str], logfile: Path, timeout: float = 1800) -> None:
 
 
 def setup_key(suite: Suite) -> dict[str, Any]:
-    """What a cached venv was built for; a different key means rebuild."""
-    return {"suite": asdict(suite), "pytest": PYTEST, "python": sys.version, "base": sys.base_prefix}
+    """What a cached venv was built for, as its marker file reads back; a different key means rebuild."""
+    key = {"suite": asdict(suite), "pytest": PYTEST, "python": sys.version, "base": sys.base_prefix}
+    return json.loads(json.dumps(key))  # tuples read back as lists
 
 
 def build_venv(suite: Suite, home: Path, archive: Path) -> Path:
@@ -411,9 +422,19 @@ def parse_unittest(text: str) -> dict[str, int] | None:
     return None
 
 
-def count_records(out_dir: Path) -> tuple[int, int, int, int]:
-    """(records, distinct (file, qualname), per-process summaries, unreadable lines) in the trace out dir."""
-    records = summaries = bad = 0
+def _note_summary(stats: TraceStats, summary: Any) -> None:
+    stats.summaries += 1
+    if isinstance(summary, dict):
+        if isinstance(summary.get("errors"), int):
+            stats.tracer_errors += summary["errors"]
+        engine = summary.get("engine")
+        if isinstance(engine, str) and engine not in stats.engines:
+            stats.engines.append(engine)
+
+
+def count_records(out_dir: Path) -> TraceStats:
+    """Records, distinct (file, qualname), summaries and unreadable lines in the trace out dir."""
+    stats = TraceStats()
     distinct: set[tuple[str, str]] = set()
     for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
         with path.open("rb") as fh:
@@ -423,21 +444,22 @@ def count_records(out_dir: Path) -> tuple[int, int, int, int]:
                 try:
                     obj = json.loads(raw)
                 except ValueError:
-                    bad += 1
+                    stats.bad_lines += 1
                     continue
                 if not isinstance(obj, dict):
-                    bad += 1
+                    stats.bad_lines += 1
                 elif "summary" in obj:
-                    summaries += 1
+                    _note_summary(stats, obj["summary"])
                 elif "file" in obj and "qualname" in obj:
-                    records += 1
+                    stats.records += 1
                     distinct.add((str(obj["file"]), str(obj["qualname"])))
                 else:
-                    bad += 1
-    return records, len(distinct), summaries, bad
+                    stats.bad_lines += 1
+    stats.distinct = len(distinct)
+    return stats
 
 
-def run_suite(prep: Prepared, traced: bool, k: int, timeout: float, tag: str) -> RunResult:
+def run_suite(prep: Prepared, traced: bool, k: int, timeout: float, round_no: int) -> RunResult:
     """One run of the package's suite, from its sdist dir; traced runs start from an empty out dir."""
     _, _, config_cls = tracer_api()
     env = clean_env(prep.python)
@@ -449,14 +471,14 @@ def run_suite(prep: Prepared, traced: bool, k: int, timeout: float, tag: str) ->
         env.update(config_cls(out_dir=str(out_dir), include=prep.include, max_pairs=k).to_env())
     logs = prep.home / "logs"
     logs.mkdir(exist_ok=True)
-    logfile = logs / f"{tag}-{'traced' if traced else 'untraced'}.log"
+    logfile = logs / f"r{round_no}-{'traced' if traced else 'untraced'}.log"
     wall, code, rss, timed_out = run_child(suite_command(prep), prep.source, env, logfile, timeout)
     text = logfile.read_text(errors="replace")
     parse = parse_unittest if prep.suite.runner == "unittest" else parse_pytest
-    result = RunResult(traced, wall, rss, code, timed_out, parse(text), str(logfile),
+    result = RunResult(round_no, traced, wall, rss, code, timed_out, parse(text), str(logfile),
                        tracer_not_started=NOT_STARTED in text)
     if traced:
-        result.records, result.distinct, result.summaries, result.bad_lines = count_records(out_dir)
+        result.trace = count_records(out_dir)
     return result
 
 
@@ -472,13 +494,14 @@ def run_rounds(preps: dict[str, Prepared], reports: dict[str, PackageReport], ro
             for traced in order:
                 mode = "traced" if traced else "untraced"
                 try:
-                    result = run_suite(prep, traced, k, timeout, f"r{r + 1}")
+                    result = run_suite(prep, traced, k, timeout, r + 1)
                 except Exception as exc:  # noqa: BLE001 - one broken suite must not stop the bench
                     reports[name].status = f"run failed: {type(exc).__name__}: {exc}"
                     log(f"round {r + 1}/{rounds} {name} {mode}: {reports[name].status}")
                     continue
                 reports[name].runs.append(result)
-                extra = f", {result.records} records, {result.distinct} functions" if traced else ""
+                t = result.trace
+                extra = f", {t.records} records, {t.distinct} functions, {t.summaries} processes" if t else ""
                 flag = " TIMEOUT" if result.timed_out else ("" if result.completed else " INCOMPLETE")
                 log(f"round {r + 1}/{rounds} {name} {mode}: {result.wall_s:.2f}s, {result.rss_mb:.0f} MB, "
                     f"{fmt_outcome(result.outcome)}{extra}{flag}")
@@ -488,11 +511,13 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def slowdowns(runs: list[RunResult]) -> list[float]:
-    """traced / untraced wall time, pairing the n-th run of each kind (one pair per round)."""
-    untraced = [r.wall_s for r in runs if not r.traced]
-    traced = [r.wall_s for r in runs if r.traced]
-    return [t / u for u, t in zip(untraced, traced, strict=False) if u > 0]
+def completed_pairs(runs: list[RunResult]) -> list[tuple[RunResult, RunResult]]:
+    """(untraced, traced) runs of the same round where both completed: the only ones timings compare."""
+    by_round: dict[int, dict[bool, RunResult]] = {}
+    for r in runs:
+        by_round.setdefault(r.round, {})[r.traced] = r
+    pairs = [(pair[False], pair[True]) for _, pair in sorted(by_round.items()) if len(pair) == 2]
+    return [(u, t) for u, t in pairs if u.completed and t.completed]
 
 
 def summarize(report: PackageReport, rounds: int) -> dict[str, Any]:
@@ -500,9 +525,10 @@ def summarize(report: PackageReport, rounds: int) -> dict[str, Any]:
     untraced = [r for r in report.runs if not r.traced]
     traced = [r for r in report.runs if r.traced]
     outcomes = [r.outcome for r in report.runs]
-    rss_u = max((r.rss_mb for r in untraced), default=None)
-    rss_t = max((r.rss_mb for r in traced), default=None)
-    last = traced[-1] if traced else None
+    pairs = completed_pairs(report.runs)
+    rss_u = max((u.rss_mb for u, _ in pairs), default=None)
+    rss_t = max((t.rss_mb for _, t in pairs), default=None)
+    trace = traced[-1].trace if traced else None
     completed = (
         report.status == "ok"
         and len(untraced) == rounds and len(traced) == rounds
@@ -512,19 +538,22 @@ def summarize(report: PackageReport, rounds: int) -> dict[str, Any]:
     return {
         "version": report.version,
         "status": report.status,
-        "untraced_wall_s": _round(_median([r.wall_s for r in untraced])),
-        "traced_wall_s": _round(_median([r.wall_s for r in traced])),
-        "slowdown": _round(_median(slowdowns(report.runs))),
+        "untraced_wall_s": _round(_median([u.wall_s for u, _ in pairs])),
+        "traced_wall_s": _round(_median([t.wall_s for _, t in pairs])),
+        "slowdown": _round(_median([t.wall_s / u.wall_s for u, t in pairs if u.wall_s > 0])),
+        "timed_rounds": len(pairs),
         "untraced_rss_mb": _round(rss_u, 1),
         "traced_rss_mb": _round(rss_t, 1),
         "rss_ratio": _round(rss_t / rss_u if rss_u and rss_t else None),
         "rss_within_target": (
             rss_t <= TARGETS["rss_factor"] * rss_u + TARGETS["rss_slack_mb"] if rss_u and rss_t else None
         ),
-        "records": last.records if last else None,
-        "distinct_functions": last.distinct if last else None,
-        "trace_summaries": last.summaries if last else None,
-        "bad_lines": last.bad_lines if last else None,
+        "records": trace.records if trace else None,
+        "distinct_functions": trace.distinct if trace else None,
+        "trace_summaries": trace.summaries if trace else None,
+        "trace_bad_lines": trace.bad_lines if trace else None,
+        "tracer_errors": trace.tracer_errors if trace else None,
+        "tracer_engines": trace.engines if trace else None,
         "tracer_started": (not any(r.tracer_not_started for r in traced)) if traced else None,
         "outcome_untraced": untraced[0].outcome if untraced else None,
         "outcome_traced": traced[0].outcome if traced else None,
@@ -573,6 +602,8 @@ def print_table(packages: dict[str, dict[str, Any]]) -> None:
             print(f"{'':<15} status: {p['status'].splitlines()[0]}")
         elif not p["completed"]:
             print(f"{'':<15} INCOMPLETE: timeouts={p['timeouts']} returncodes={p['returncodes']}")
+        if p["tracer_errors"] or p["trace_bad_lines"]:
+            print(f"{'':<15} tracer errors: {p['tracer_errors']}, unreadable trace lines: {p['trace_bad_lines']}")
         if p["tracer_started"] is False:
             print(f"{'':<15} tracer did not start in the traced runs ({NOT_STARTED!r} in the log)")
 
@@ -591,6 +622,9 @@ def print_footer(result: dict[str, Any]) -> None:
     print(f"max RSS ratio   {_fmt(result['max_rss_ratio'], '.2f')} (target: traced <= {t['rss_factor']}x untraced "
           f"+ {t['rss_slack_mb']:.0f} MB): {verdict(result['targets']['rss'])}")
     print(f"all suites completed both ways with the same outcome counts: {result['all_completed']}")
+    if result["timed_packages"] < len(result["packages"]):
+        print(f"NOTE: timings and RSS cover {result['timed_packages']} of {len(result['packages'])} packages "
+              "(only rounds where both runs completed count).")
     if not result["tracer_started_everywhere"]:
         print("NOTE: the tracer did not start in some traced runs; those numbers measure an untraced suite.")
 
@@ -606,12 +640,13 @@ def aggregate(packages: dict[str, dict[str, Any]], rounds: int, k: int) -> dict[
         "max_slowdown": max_slowdown,
         "max_rss_ratio": _round(max(ratios)) if ratios else None,
         "all_completed": bool(packages) and all(p["completed"] for p in packages.values()),
-        "tracer_started_everywhere": all(p["tracer_started"] for p in packages.values()),
+        "tracer_started_everywhere": all(p["tracer_started"] is not False for p in packages.values()),
         "targets": {
             "median_slowdown": None if median_slowdown is None else median_slowdown <= TARGETS["median_slowdown"],
             "max_slowdown": None if max_slowdown is None else max_slowdown <= TARGETS["max_slowdown"],
-            "rss": (all(rss_ok) and len(rss_ok) == len(packages)) if rss_ok else None,
+            "rss": all(rss_ok) if rss_ok else None,
         },
+        "timed_packages": len(slow),
         "rounds": rounds,
         "k": k,
         "python": sys.version.split()[0],

@@ -442,9 +442,15 @@ def handle(request: dict) -> dict:
     return {"id": request["id"], "runs": runs}
 
 
+def _quit(code: object = None) -> None:
+    """``exit()``/``quit()`` as site.py would define them (the server runs with -S)."""
+    raise SystemExit(code)
+
+
 def main() -> None:
     """Serve requests from stdin until it closes."""
     _prctl(PR_SET_DUMPABLE, 0)
+    builtins.exit = builtins.quit = _quit
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             __import__(name)

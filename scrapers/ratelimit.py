@@ -21,7 +21,7 @@ class RateLimiter:
         self.intervals = dict(intervals or {})
         self.clock = clock
         self.sleep = sleep
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def interval(self, host: str) -> float:
@@ -37,9 +37,10 @@ class RateLimiter:
         """Block until this host may be called again and book the slot; returns the seconds slept."""
         with self._lock:
             now = self.clock()
-            start = max(now, self._next.get(host, now))
+            last = self._last.get(host)
+            start = now if last is None else max(now, last + self.interval(host))
             # Book the slot before sleeping so that concurrent callers queue behind it.
-            self._next[host] = start + self.interval(host)
+            self._last[host] = start
         delay = start - now
         if delay > 0:
             self.sleep(delay)

@@ -100,3 +100,10 @@ def test_a_dead_sandbox_is_restarted() -> None:
         session.process.wait()
         assert execute(problem, [CORRECT], session=session)[0].passed
         assert session.starts == 2
+
+
+def test_exit_and_quit_exist_as_in_a_normal_interpreter(session) -> None:
+    """Competitive programs end with exit(); the server's -S must not turn that into a NameError."""
+    problem = FunctionProblem("Print 1.", None, [StdioTest(stdin="", stdout="1")], kind="stdio")
+    verdicts = execute(problem, ["print(1)\nexit()\n", "print(1)\nquit(0)\n", "print(1)\nexit(3)\n"], session=session)
+    assert [v.status for v in verdicts] == [Status.PASSED, Status.PASSED, Status.RUNTIME_ERROR]

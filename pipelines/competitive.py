@@ -1,0 +1,212 @@
+"""Scraped competitive-programming tasks become problems: a ``stdio`` one and, where it fits, a ``function`` one.
+
+``process_task`` takes one listed task through the stages below and returns what to keep and what
+to reject; each reject carries its stage and a reason from a closed set:
+
+- ``list``: the index rules the task out (``interactive``, ``contest_not_finished``);
+- ``scrape``: the task page (``not_found``, ``truncated_html``, ``missing_samples``, ...);
+- ``policy``: the page or the solution says ``noai`` and ``--include-noai`` was not given;
+- ``solution``: no accepted Python 3 submission, or none whose source could be fetched;
+- ``sandbox``: no candidate reference passes the samples (``reference_fails``);
+- ``function_form``: the stdio problem is kept but no ``solve`` wrapper passes (``wrapper_fails``).
+
+Tasks that never became problems are rejected as plain records (``{"stage", "reason", "url", ...}``);
+problems are rejected as ``Problem.with_verdict(stage, "reject", reason)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pipelines.problem import Problem, Provenance
+from pipelines.solve_wrapper import candidate_bodies, function_problem
+from sandbox.execute import execute
+from sandbox.session import Session
+from sandbox.types import Limits, StdioTest, Verdict
+from scrapers.types import ScrapeError, Site, Submission, TaskPage, TaskRef
+
+
+class Stage:
+    """The stages a task passes through, in order."""
+
+    LIST = "list"
+    SCRAPE = "scrape"
+    POLICY = "policy"
+    SOLUTION = "solution"
+    SANDBOX = "sandbox"
+    FUNCTION_FORM = "function_form"
+
+
+class Why:
+    """Reasons of this pipeline's own (the scrapers' are in ``scrapers.types.Reason``)."""
+
+    NOAI_EXCLUDED = "noai_excluded"
+    NO_ACCEPTED_PYTHON = "no_accepted_python"
+    REFERENCE_FAILS = "reference_fails"
+    WRAPPER_FAILS = "wrapper_fails"
+
+
+STDIO_INSTRUCTION = "Write a Python 3 program that reads from standard input and writes to standard output."
+
+
+class Checker(Protocol):
+    """Runs candidates of a problem against its tests (the sandbox, or a fake in unit tests)."""
+
+    def check(self, problem: Problem, candidates: list[str]) -> list[Verdict]:
+        """One verdict per candidate."""
+        ...
+
+
+class SandboxChecker:
+    """Runs candidates in one live sandbox session shared by every task."""
+
+    def __init__(self, backend: str = "bwrap") -> None:
+        self.session = Session(backend)
+
+    def check(self, problem: Problem, candidates: list[str]) -> list[Verdict]:
+        """Verdicts from the sandbox, with the task's time limit (doubled, at least the default) per test."""
+        default = Limits()
+        time_limit = float(problem.meta.get("time_limit_s") or 0)
+        limits = Limits(timeout_s=max(default.timeout_s, 2 * time_limit), cpu_s=max(default.cpu_s, int(4 * time_limit)))
+        return execute(problem, candidates, session=self.session, limits=limits)
+
+    def close(self) -> None:
+        """Stop the sandbox."""
+        self.session.close()
+
+
+@dataclass(frozen=True)
+class Options:
+    """Per-task policy: whether ``noai`` pages may be used, and how many accepted solutions to try."""
+
+    include_noai: bool = False
+    solutions_per_task: int = 3
+
+
+@dataclass
+class Outcome:
+    """What one task gave: problems to keep, rejects to write, and what was seen of ``noai``."""
+
+    kept: list[Problem] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    noai: bool = False
+    wrapper: str = ""  # "inline", "exec", or "" where no function form was kept
+
+
+def _fenced(text: str) -> str:
+    return "```\n" + text + ("" if text.endswith("\n") or not text else "\n") + "```"
+
+
+def statement_text(ref: TaskRef, page: TaskPage) -> str:
+    """The statement as Markdown: title, limits, sections, samples, notes."""
+    parts = [f"# {page.title or ref.name}"]
+    limits = []
+    if page.time_limit_s:
+        limits.append(f"Time limit: {page.time_limit_s:g} s per test.")
+    if page.memory_mb:
+        limits.append(f"Memory limit: {page.memory_mb} MB.")
+    if limits:
+        parts.append(" ".join(limits))
+    parts.extend(f"## {heading}\n\n{text}" if heading else text for heading, text in page.sections)
+    for number, sample in enumerate(page.samples, 1):
+        parts.append(f"## Sample input {number}\n\n{_fenced(sample.stdin)}")
+        parts.append(f"## Sample output {number}\n\n{_fenced(sample.stdout)}")
+    parts.extend(f"## {heading}\n\n{text}" for heading, text in page.notes)
+    return "\n\n".join(parts)
+
+
+def stdio_problem(ref: TaskRef, page: TaskPage, solution: Submission, noai: bool) -> Problem:
+    """The stdio problem: statement as prompt, samples as token-compared tests, the submission as reference."""
+    meta = {
+        "form": "stdio", "site": ref.site, "task": ref.key, "contest": ref.contest, "index": ref.index,
+        "name": ref.name, "rating": ref.rating, "tags": list(ref.tags), "noai": noai,
+        "time_limit_s": page.time_limit_s, "memory_mb": page.memory_mb,
+        "solution_id": solution.id, "solution_url": solution.url, "solution_language": solution.language,
+        "solution_fetched_at": solution.fetched_at, **ref.meta, **page.meta,
+    }
+    return Problem(
+        kind="stdio",
+        prompt=f"{statement_text(ref, page)}\n\n{STDIO_INSTRUCTION}\n",
+        solution=solution.source,
+        tests=[StdioTest(sample.stdin, sample.stdout, "tokens") for sample in page.samples],
+        provenance=Provenance(source=ref.site, package=ref.contest, url=page.url, fetched_at=page.fetched_at),
+        meta=meta,
+    )
+
+
+def task_reject(ref: TaskRef, stage: str, reason: str, detail: str = "", **extra: object) -> dict:
+    """A reject record for a task that never became a problem."""
+    return {"stage": stage, "reason": reason, "detail": detail, "url": ref.url, "task": ref.key,
+            "site": ref.site, "contest": ref.contest, "index": ref.index, "name": ref.name, **extra}
+
+
+def _verdict_summary(subjects: Sequence[str], verdicts: list[Verdict]) -> str:
+    return "; ".join(f"{who}: {v.status} {v.reason}".strip() for who, v in zip(subjects, verdicts, strict=True))
+
+
+def _function_form(stdio: Problem, statement: str, checker: Checker, outcome: Outcome) -> None:
+    bodies = candidate_bodies(stdio.solution)
+    draft = function_problem(stdio, statement, next(iter(bodies.values())), "")
+    verdicts = checker.check(draft, list(bodies.values()))
+    for (wrapper, body), verdict in zip(bodies.items(), verdicts, strict=True):
+        if verdict.passed:
+            problem = function_problem(stdio, statement, body, wrapper)
+            outcome.kept.append(problem.with_verdict(Stage.SANDBOX, "keep"))
+            outcome.wrapper = wrapper
+            return
+    detail = _verdict_summary(list(bodies), verdicts)
+    outcome.rejects.append(draft.with_verdict(Stage.FUNCTION_FORM, "reject", Why.WRAPPER_FAILS, detail).to_dict())
+
+
+def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -> Outcome:
+    """Take one listed task through scrape, policy, solution and sandbox; see the module docstring."""
+    outcome = Outcome()
+    if ref.skip:
+        outcome.rejects.append(task_reject(ref, Stage.LIST, ref.skip))
+        return outcome
+    try:
+        page = site.task_page(ref)
+    except ScrapeError as exc:
+        outcome.rejects.append(task_reject(ref, Stage.SCRAPE, exc.reason, exc.detail))
+        return outcome
+    outcome.noai = page.noai
+    if page.noai and not options.include_noai:
+        outcome.rejects.append(task_reject(ref, Stage.POLICY, Why.NOAI_EXCLUDED, "the task page says noai", noai=True))
+        return outcome
+    try:
+        found = list(itertools.islice(site.accepted_python(ref), options.solutions_per_task))
+    except ScrapeError as exc:
+        outcome.rejects.append(task_reject(ref, Stage.SOLUTION, exc.reason, exc.detail))
+        return outcome
+    if not found:
+        outcome.rejects.append(task_reject(ref, Stage.SOLUTION, Why.NO_ACCEPTED_PYTHON))
+        return outcome
+    solutions, errors = [], []
+    for submission in found:
+        try:
+            solutions.append(site.submission_source(submission))
+        except ScrapeError as exc:
+            errors.append(exc)
+    if not solutions:
+        detail = "; ".join(f"{exc.url}: {exc.reason} {exc.detail}".strip() for exc in errors)
+        outcome.rejects.append(task_reject(ref, Stage.SOLUTION, errors[0].reason, detail))
+        return outcome
+    outcome.noai = page.noai or any(solution.noai for solution in solutions)
+    if outcome.noai and not options.include_noai:
+        outcome.rejects.append(task_reject(ref, Stage.POLICY, Why.NOAI_EXCLUDED, "a solution page says noai",
+                                           noai=True))
+        return outcome
+    drafts = [stdio_problem(ref, page, solution, outcome.noai) for solution in solutions]
+    verdicts = checker.check(drafts[0], [solution.source for solution in solutions])
+    passing = next((draft for draft, verdict in zip(drafts, verdicts, strict=True) if verdict.passed), None)
+    if passing is None:
+        detail = _verdict_summary([solution.id for solution in solutions], verdicts)
+        outcome.rejects.append(drafts[0].with_verdict(Stage.SANDBOX, "reject", Why.REFERENCE_FAILS, detail).to_dict())
+        return outcome
+    stdio = passing.with_verdict(Stage.SANDBOX, "keep")
+    outcome.kept.append(stdio)
+    _function_form(stdio, statement_text(ref, page), checker, outcome)
+    return outcome
