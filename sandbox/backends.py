@@ -28,8 +28,8 @@ class Backend(Protocol):
 
     name: str
 
-    def start(self, server_argv: list[str]) -> subprocess.Popen:
-        """Start ``server_argv`` isolated, with stdin/stdout pipes for the protocol."""
+    def start(self, server_argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        """Start ``server_argv`` isolated with extra environment ``env``, stdin/stdout pipes for the protocol."""
         ...
 
     def stop(self, process: subprocess.Popen) -> None:
@@ -57,9 +57,10 @@ class BwrapBackend:
     name: str = "bwrap"
     scratch_mb: int = SCRATCH_MB
 
-    def argv(self, server_argv: list[str]) -> list[str]:
+    def argv(self, server_argv: list[str], env: dict[str, str] | None = None) -> list[str]:
         """The full bwrap command line around the server."""
         size = str(self.scratch_mb * 1024 * 1024)
+        extra = [arg for name, value in (env or {}).items() for arg in ("--setenv", name, value)]
         return [
             "bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--as-pid-1",
             "--disable-userns", "--cap-drop", "ALL", "--clearenv",
@@ -69,15 +70,15 @@ class BwrapBackend:
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
             "--proc", "/proc", "--dev", "/dev",
             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm",
-            "--chdir", "/tmp",
+            "--chdir", "/tmp", *extra,
             *server_argv,
         ]
 
-    def start(self, server_argv: list[str]) -> subprocess.Popen:
+    def start(self, server_argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start bwrap as an unprivileged uid."""
         if shutil.which("bwrap") is None:
             raise BackendUnavailable("bwrap is not installed: run scripts/setup.sh install")
-        return _popen(self.argv(server_argv), **_drop_privileges())
+        return _popen(self.argv(server_argv, env), **_drop_privileges())
 
     def stop(self, process: subprocess.Popen) -> None:
         """Killing bwrap kills the namespace (--die-with-parent and PID 1 semantics)."""
@@ -98,9 +99,10 @@ class DockerBackend:
         self.name = f"docker-{self.runtime}"
         self._containers: dict[int, str] = {}
 
-    def argv(self, server_argv: list[str], container: str) -> list[str]:
+    def argv(self, server_argv: list[str], container: str, env: dict[str, str] | None = None) -> list[str]:
         """The full ``docker run`` command line around the server."""
         memory = f"{self.memory_mb}m"
+        extra = [arg for name, value in (env or {}).items() for arg in ("--env", f"{name}={value}")]
         return [
             "docker", "run", "-i", "--rm", "--name", container, "--runtime", self.runtime,
             "--network", "none", "--read-only", "--cap-drop", "ALL",
@@ -110,16 +112,16 @@ class DockerBackend:
             "--pids-limit", str(self.pids_limit),
             "--log-driver", "none", "--workdir", "/tmp", "--env", "LANG=C.UTF-8", "--env", "HOME=/tmp",
             "--tmpfs", f"/tmp:rw,exec,size={SCRATCH_MB}m,mode=1777",
-            "--tmpfs", f"/dev/shm:rw,size={SCRATCH_MB}m,mode=1777",
+            "--tmpfs", f"/dev/shm:rw,size={SCRATCH_MB}m,mode=1777", *extra,
             self.image, *server_argv,
         ]
 
-    def start(self, server_argv: list[str]) -> subprocess.Popen:
+    def start(self, server_argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start a fresh container; its name lets ``stop`` kill it even if the client hangs."""
         if shutil.which("docker") is None:
             raise BackendUnavailable("docker is not installed: run scripts/setup.sh install")
         container = f"sftmine-sbx-{uuid.uuid4().hex[:12]}"
-        process = _popen(self.argv(server_argv, container))
+        process = _popen(self.argv(server_argv, container, env))
         self._containers[process.pid] = container
         return process
 

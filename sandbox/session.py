@@ -38,14 +38,18 @@ class SandboxError(RuntimeError):
 def server_argv() -> list[str]:
     """The command that starts the fork-server from shipped source, with no site-packages."""
     modules = [(name, path.read_text()) for name, path in _SHIPPED]
-    return [SANDBOX_PYTHON, "-I", "-S", "-B", "-c", _LOADER, json.dumps(modules)]
+    # Not -I: it implies -E, which would ignore PYTHONHASHSEED. The sandbox's environment is cleared by
+    # the backend anyway; -s -P keep user site-packages and the working directory off sys.path as -I does.
+    return [SANDBOX_PYTHON, "-s", "-S", "-B", "-P", "-c", _LOADER, json.dumps(modules)]
 
 
 class Session:
     """Owns one sandbox process; restarts it when it dies or stops answering."""
 
-    def __init__(self, backend: Backend | str = "bwrap") -> None:
+    def __init__(self, backend: Backend | str = "bwrap", hash_seed: int | None = None) -> None:
         self.backend = get_backend(backend) if isinstance(backend, str) else backend
+        # Hash randomisation is seeded at interpreter start, so forks share it: a seed per session.
+        self.env = {} if hash_seed is None else {"PYTHONHASHSEED": str(hash_seed)}
         self.process: subprocess.Popen | None = None
         self._buffer = bytearray()
         self.starts = 0
@@ -57,7 +61,7 @@ class Session:
         self.close()
 
     def _start(self) -> subprocess.Popen:
-        process = self.backend.start(server_argv())
+        process = self.backend.start(server_argv(), self.env)
         self.process = process
         self._buffer.clear()
         self.starts += 1
