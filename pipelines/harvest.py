@@ -16,6 +16,7 @@ import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.outcome import parse_outcome
@@ -66,6 +67,8 @@ class HarvestResult:
     workarounds: list[str] = field(default_factory=list)
     outcome: dict = field(default_factory=dict)
     records_dir: str = ""
+    roots: list[str] = field(default_factory=list)  # where recorded files live: env site-packages, source tree
+    fetched_at: str = ""
     records: int = 0
     functions: int = 0
     engine: str = ""
@@ -267,6 +270,7 @@ def harvest(spec: str, settings: HarvestSettings) -> HarvestResult:
 
 
 def _run_harvest(spec: str, is_git: bool, layout: Layout, settings: HarvestSettings, result: HarvestResult) -> None:
+    result.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         if is_git:
             _fetch_git(spec[len("git+"):], layout, result)
@@ -299,8 +303,10 @@ def _run_harvest(spec: str, is_git: bool, layout: Layout, settings: HarvestSetti
         result.fail(reason, f"install step failed (exit {prepared.returncode})", prepared.log)
         return
     try:
-        install(site_packages_of(env_python), env_python)
+        site = site_packages_of(env_python)
+        install(site, env_python)
         include = _include_paths(env_python, layout, result.name or spec)
+        result.roots = [str(site), str(layout.src)]
     except (OSError, ValueError) as exc:
         result.fail(Reason.TRACER, str(exc))
         return

@@ -70,7 +70,9 @@ def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     bound = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
     bound |= {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
     loaded: set[str] = set()
-    for node in ast.walk(function):
+    # Decorators are left out: synthesis strips the harmless ones and rejects the rest.
+    parts = [function.args, *function.body, *([function.returns] if function.returns else [])]
+    for node in (inner for part in parts for inner in ast.walk(part)):
         if isinstance(node, ast.Name):
             (bound.add if isinstance(node.ctx, ast.Store | ast.Del) else loaded.add)(node.id)
         elif isinstance(node, ast.arg):

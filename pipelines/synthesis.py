@@ -181,9 +181,10 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
     return problem, "", ""
 
 
-def synthesise(records_dir: str | Path, origin: Origin, settings: SynthesisSettings = SynthesisSettings(),
-               ) -> tuple[list[Problem], list[dict]]:
+def synthesise(records_dir: str | Path, origin: Origin,
+               settings: SynthesisSettings | None = None) -> tuple[list[Problem], list[dict]]:
     """Problems from one project's records, and a reject record for every function left out."""
+    settings = settings or SynthesisSettings()
     problems, rejects = [], []
     modules: dict[str, tuple[Module, str] | None] = {}
     for (file, qualname, line), records in sorted(read_records(records_dir).items()):

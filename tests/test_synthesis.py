@@ -1,0 +1,136 @@
+"""Synthesis and the standalone rules on a module written for the purpose, from real tracer records."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines import determinism
+from pipelines.standalone import Why as Standalone
+from pipelines.synthesis import Origin, SynthesisSettings, Why, choose_tests, synthesise, to_test
+from sandbox import wire
+from sandbox.execute import execute
+from sandbox.types import FunctionTest
+from tracer import collector
+from tracer.config import Config
+
+FIXTURES = Path(__file__).resolve().parent / "synthesis_fixtures"
+
+
+@pytest.fixture(scope="module")
+def mined(tmp_path_factory: pytest.TempPathFactory):
+    """Trace calls of minedpkg.textutil in this process, then synthesise problems from the records."""
+    out = tmp_path_factory.mktemp("records")
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        from minedpkg import textutil as t
+
+        collector.start(Config(out_dir=str(out), include=(str(FIXTURES / "minedpkg"),), engine="python"))
+        try:
+            for text in ("An eerie audio idea", "queue", "", "Rhythm myths", "aqueous beauty"):
+                t.vowel_heavy(text)
+                t.vowel_heavy(text, minimum=3)
+            for n in (0, 1, 4, 10, -1, -5):
+                with contextlib.suppress(ValueError):
+                    t.triangle(n)
+            for a, b in ((1, 5), (9, 2), (3, 3)):
+                t.no_doc(a, b)
+            for word in ("abc", "de", "fgh", "hello world", "xyz"):
+                t.stamp(word), t.today_label(word), t.shuffle_copy([word, 1]), t.home_of(word)
+                t.uses_other(len(word)), t.register(word), t.always_none(len(word)), t.unique_letters(word)
+            t.rare(1)
+        finally:
+            collector.stop()
+    finally:
+        sys.path.remove(str(FIXTURES))
+    origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
+                    (str(FIXTURES),))
+    problems, rejects = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
+    return {p.entry_point: p for p in problems}, {r["function"]: r for r in rejects}
+
+
+@pytest.mark.parametrize(("function", "reason"), [
+    ("stamp", Standalone.CLOCK),
+    ("today_label", Standalone.CLOCK),
+    ("shuffle_copy", Standalone.RANDOM),
+    ("home_of", Standalone.IO),
+    ("uses_other", Standalone.NEEDS_PROJECT),
+    ("register", Standalone.GLOBAL_STATE),
+    ("always_none", Why.TRIVIAL_TESTS),
+    ("rare", Why.FEW_CALLS),
+])
+def test_rejects_carry_the_rule(mined, function: str, reason: str) -> None:
+    _, rejects = mined
+    assert rejects[function]["reason"] == reason
+    assert rejects[function]["stage"] == "synthesis" and rejects[function]["path"] == "minedpkg/textutil.py"
+
+
+def test_prompt_has_the_context_and_the_solution_is_the_body(mined) -> None:
+    problems, _ = mined
+    problem = problems["vowel_heavy"]
+    assert problem.prompt.startswith("import re\n")
+    for needed in ('VOWELS = frozenset("aeiou")', "WORD = re.compile", "def _count(word):"):
+        assert needed in problem.prompt
+    assert "REGISTRY" not in problem.prompt and "import random" not in problem.prompt
+    assert problem.prompt.rstrip().endswith('"""Words of ``text`` with at least ``minimum`` vowels, in order."""')
+    assert problem.solution.strip().startswith("return [w for w in WORD.findall")
+    assert problem.docstring == "Words of ``text`` with at least ``minimum`` vowels, in order."
+    assert problem.provenance.path == "minedpkg/textutil.py" and problem.provenance.license == "MIT"
+    assert problem.provenance.line > 0 and problem.provenance.commit == "abc123"
+
+
+def test_harmless_decorator_is_stripped_and_exceptions_become_tests(mined) -> None:
+    problems, _ = mined
+    problem = problems["triangle"]
+    assert "lru_cache" not in problem.prompt and problem.prompt.startswith("def triangle(n):")
+    raising = [t for t in problem.tests if t.raises]
+    assert {t.raises for t in raising} == {"ValueError"} and len(raising) == 2
+    assert {(wire.decode(t.args[0]), t.expected) for t in problem.tests if not t.raises} == {
+        (0, 0), (1, 1), (4, 10), (10, 55)}
+
+
+def test_docstring_less_functions_are_kept_and_marked(mined) -> None:
+    problems, _ = mined
+    assert problems["no_doc"].docstring == "" and problems["no_doc"].meta["has_docstring"] is False
+
+
+def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
+    problems, _ = mined
+    assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters"}
+    for problem in problems.values():
+        verdict = execute(problem, [problem.solution])[0]
+        if problem.entry_point != "unique_letters":
+            assert verdict.passed, (problem.entry_point, verdict.reason)
+        assert not execute(problem, ["    return None\n"])[0].passed
+
+
+def test_determinism_rejects_hash_seed_dependent_functions(mined) -> None:
+    problems, _ = mined
+    kept, rejected = determinism.check([problems["unique_letters"], problems["vowel_heavy"]], runs=3)
+    assert [p.entry_point for p in kept] == ["vowel_heavy"]
+    (bad,) = rejected
+    assert bad.verdicts[-1].stage == "determinism"
+    assert bad.verdicts[-1].reason in (determinism.NONDETERMINISTIC, determinism.REFERENCE_FAILS)
+
+
+def test_tests_are_chosen_for_diversity() -> None:
+    tests = [FunctionTest(args=[n], expected=n) for n in range(40)]
+    tests += [FunctionTest(args=["s" * n], expected=n) for n in range(5)]
+    tests += [FunctionTest(args=[-n], expected=0) for n in range(1, 5)]
+    tests += [FunctionTest(args=[None], raises="TypeError")]
+    chosen = choose_tests(tests, 10)
+    kinds = {type(wire.decode(t.args[0])).__name__ for t in chosen}
+    assert len(chosen) == 10 and kinds == {"int", "str", "NoneType"}
+    assert any(t.raises == "TypeError" for t in chosen)
+    assert any(wire.decode(t.args[0]) < 0 for t in chosen if isinstance(wire.decode(t.args[0]), int))
+    assert choose_tests(list(reversed(tests)), 10) == chosen, "choice must not depend on record order"
+
+
+def test_star_arguments_become_positional_and_keyword_args() -> None:
+    record = {"args": [["a", "pos", {"v": 1}], ["k", "kwonly", {"v": 2}], ["rest", "var", {"v": {"tuple": [3, 4]}}],
+                       ["kw", "varkw", {"v": {"dict": [["z", 5]]}}]], "result": {"v": 15}}
+    test = to_test(record)
+    assert test.args == [1, 3, 4] and test.kwargs == {"k": 2, "z": 5} and test.expected == 15
