@@ -14,9 +14,10 @@ ways. A footer checks the targets; the LAST stdout line is one JSON object with 
 ``max_slowdown``, ``max_rss_ratio``, ``all_completed`` and per-package numbers under ``packages``.
 
 Set-up (sdist download, venv, ``pip install``) is cached under ``--work``; the tracer copy in each venv is
-refreshed on every run, so the bench always measures the working tree's ``tracer/``.
+refreshed (and its C engine compiled for the venv's python) on every run, so the bench always measures the
+working tree's ``tracer/``. ``--engine`` picks the engine the traced runs ask for (``auto``: C if it built).
 
-    .venv/bin/python bench/tracer_bench.py [--packages six,toolz,...] [--rounds 3] [--k 50]
+    .venv/bin/python bench/tracer_bench.py [--packages six,toolz,...] [--rounds 3] [--k 50] [--engine auto]
                                            [--work ~/.cache/sftmine/tracer-bench] [--timeout 900]
 """
 
@@ -101,6 +102,7 @@ class Prepared:
     source: Path
     include: tuple[str, ...]
     home: Path
+    engine_build: str  # install's ENGINE.txt: "c: <module>" or "python: <why the C engine did not build>"
 
 
 @dataclass
@@ -312,9 +314,11 @@ def prepare(suite: Suite, work: Path) -> Prepared:
     source = extract_sdist(archive, home / "src")
     python = build_venv(suite, home, archive)
     site = Path(site_packages_of(python))
-    install(site)
+    target = Path(install(site, python))  # with the venv's python, install compiles the C engine for it
+    engine_file = target / "ENGINE.txt"
+    engine_build = engine_file.read_text().strip() if engine_file.exists() else "unknown (no ENGINE.txt)"
     include = include_paths(python, suite.modules, source, home)
-    return Prepared(suite, python, site, source, include, home)
+    return Prepared(suite, python, site, source, include, home, engine_build)
 
 
 # ---------------------------------------------------------------- running a suite
@@ -459,7 +463,7 @@ def count_records(out_dir: Path) -> TraceStats:
     return stats
 
 
-def run_suite(prep: Prepared, traced: bool, k: int, timeout: float, round_no: int) -> RunResult:
+def run_suite(prep: Prepared, traced: bool, k: int, engine: str, timeout: float, round_no: int) -> RunResult:
     """One run of the package's suite, from its sdist dir; traced runs start from an empty out dir."""
     _, _, config_cls = tracer_api()
     env = clean_env(prep.python)
@@ -468,7 +472,7 @@ def run_suite(prep: Prepared, traced: bool, k: int, timeout: float, round_no: in
         if out_dir.exists():
             shutil.rmtree(out_dir)
         out_dir.mkdir(parents=True)
-        env.update(config_cls(out_dir=str(out_dir), include=prep.include, max_pairs=k).to_env())
+        env.update(config_cls(out_dir=str(out_dir), include=prep.include, max_pairs=k, engine=engine).to_env())
     logs = prep.home / "logs"
     logs.mkdir(exist_ok=True)
     logfile = logs / f"r{round_no}-{'traced' if traced else 'untraced'}.log"
@@ -485,7 +489,7 @@ def run_suite(prep: Prepared, traced: bool, k: int, timeout: float, round_no: in
 # ---------------------------------------------------------------- the bench
 
 
-def run_rounds(preps: dict[str, Prepared], reports: dict[str, PackageReport], rounds: int, k: int,
+def run_rounds(preps: dict[str, Prepared], reports: dict[str, PackageReport], rounds: int, k: int, engine: str,
                timeout: float) -> None:
     """Every round runs every ready package untraced and traced, alternating which goes first."""
     for r in range(rounds):
@@ -494,7 +498,7 @@ def run_rounds(preps: dict[str, Prepared], reports: dict[str, PackageReport], ro
             for traced in order:
                 mode = "traced" if traced else "untraced"
                 try:
-                    result = run_suite(prep, traced, k, timeout, r + 1)
+                    result = run_suite(prep, traced, k, engine, timeout, r + 1)
                 except Exception as exc:  # noqa: BLE001 - one broken suite must not stop the bench
                     reports[name].status = f"run failed: {type(exc).__name__}: {exc}"
                     log(f"round {r + 1}/{rounds} {name} {mode}: {reports[name].status}")
@@ -604,6 +608,8 @@ def print_table(packages: dict[str, dict[str, Any]]) -> None:
             print(f"{'':<15} INCOMPLETE: timeouts={p['timeouts']} returncodes={p['returncodes']}")
         if p["tracer_errors"] or p["trace_bad_lines"]:
             print(f"{'':<15} tracer errors: {p['tracer_errors']}, unreadable trace lines: {p['trace_bad_lines']}")
+        if str(p.get("engine_build", "")).startswith("python"):
+            print(f"{'':<15} C engine not built: {p['engine_build']}")
         if p["tracer_started"] is False:
             print(f"{'':<15} tracer did not start in the traced runs ({NOT_STARTED!r} in the log)")
 
@@ -622,6 +628,7 @@ def print_footer(result: dict[str, Any]) -> None:
     print(f"max RSS ratio   {_fmt(result['max_rss_ratio'], '.2f')} (target: traced <= {t['rss_factor']}x untraced "
           f"+ {t['rss_slack_mb']:.0f} MB): {verdict(result['targets']['rss'])}")
     print(f"all suites completed both ways with the same outcome counts: {result['all_completed']}")
+    print(f"tracer engine asked: {result['engine']}; used: {', '.join(result['engines_used']) or '-'}")
     if result["timed_packages"] < len(result["packages"]):
         print(f"NOTE: timings and RSS cover {result['timed_packages']} of {len(result['packages'])} packages "
               "(only rounds where both runs completed count).")
@@ -629,7 +636,7 @@ def print_footer(result: dict[str, Any]) -> None:
         print("NOTE: the tracer did not start in some traced runs; those numbers measure an untraced suite.")
 
 
-def aggregate(packages: dict[str, dict[str, Any]], rounds: int, k: int) -> dict[str, Any]:
+def aggregate(packages: dict[str, dict[str, Any]], rounds: int, k: int, engine: str) -> dict[str, Any]:
     slow = [p["slowdown"] for p in packages.values() if p["slowdown"] is not None]
     ratios = [p["rss_ratio"] for p in packages.values() if p["rss_ratio"] is not None]
     rss_ok = [p["rss_within_target"] for p in packages.values() if p["rss_within_target"] is not None]
@@ -649,6 +656,8 @@ def aggregate(packages: dict[str, dict[str, Any]], rounds: int, k: int) -> dict[
         "timed_packages": len(slow),
         "rounds": rounds,
         "k": k,
+        "engine": engine,
+        "engines_used": sorted({e for p in packages.values() for e in p["tracer_engines"] or ()}),
         "python": sys.version.split()[0],
         "packages": packages,
     }
@@ -660,6 +669,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--k", type=int, default=50, help="SFTMINE_TRACE_K for the traced runs")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="cache of sdists and venvs")
+    parser.add_argument("--engine", default="auto", choices=("auto", "c", "python"),
+                        help="SFTMINE_TRACE_ENGINE for the traced runs")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per suite run")
     args = parser.parse_args(argv)
     args.packages = [p.strip() for p in args.packages.split(",") if p.strip()]
@@ -680,13 +691,15 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     for name in args.packages:
         try:
             preps[name] = prepare(SUITES[name], work)
-            log(f"{name}: ready ({preps[name].source})")
+            log(f"{name}: ready ({preps[name].source}; tracer engine build: {preps[name].engine_build})")
         except Exception as exc:  # noqa: BLE001 - report the package as failed, run the others
             reports[name].status = f"setup failed: {type(exc).__name__}: {exc}"
             log(f"{name}: {reports[name].status}")
-    run_rounds(preps, reports, args.rounds, args.k, args.timeout)
+    run_rounds(preps, reports, args.rounds, args.k, args.engine, args.timeout)
     packages = {name: summarize(report, args.rounds) for name, report in reports.items()}
-    result = aggregate(packages, args.rounds, args.k)
+    for name, prep in preps.items():
+        packages[name]["engine_build"] = prep.engine_build
+    result = aggregate(packages, args.rounds, args.k, args.engine)
     print_table(packages)
     print_footer(result)
     print(json.dumps(result, sort_keys=False))

@@ -2,7 +2,8 @@
  *
  * Every call and return of the whole process reaches a profile hook; almost all of them belong
  * to code we do not record (the standard library, the tests, other packages). Here those cost a
- * dict lookup keyed by the code object, with no Python frame. Decisions and snapshots stay in
+ * dict lookup keyed by the file name (whose hash a str caches; a code object's hash is recomputed
+ * over its constants on every call), with no Python frame. Decisions and snapshots stay in
  * Python (collector.decide, CallTracker.enter/leave/resolve), called only for recorded
  * functions, so both engines record exactly the same things.
  *
@@ -14,7 +15,9 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *functions;   /* dict: code -> Function or None (shared with the collector) */
+    PyObject *wants_file;  /* wants_file(filename) -> bool */
+    PyObject *files;       /* dict: filename -> True/False; str hashes are cached, code hashes are not */
+    PyObject *codes;       /* dict: code address -> (code, Function or None); the code is kept alive */
     PyObject *decide;      /* decide(code) -> Function or None */
     PyObject *enter;       /* enter(function, frame) -> call or None */
     PyObject *leave;       /* leave(function, call, frame, value) */
@@ -35,22 +38,62 @@ count_error(Tracer *self)
     self->errors++;
 }
 
+static int
+file_wanted(Tracer *self, PyCodeObject *code)
+{
+    /* 1 if the code's file is the project's, 0 if not, decided once per file name. */
+    PyObject *filename = code->co_filename;
+    PyObject *wanted = PyDict_GetItemWithError(self->files, filename);
+    if (wanted == NULL) {
+        if (PyErr_Occurred()) {
+            count_error(self);
+            return 0;
+        }
+        PyObject *answer = PyObject_CallOneArg(self->wants_file, filename);
+        int yes = answer == NULL ? -1 : PyObject_IsTrue(answer);
+        Py_XDECREF(answer);
+        if (yes < 0) {
+            count_error(self);
+            yes = 0;
+        }
+        if (PyDict_SetItem(self->files, filename, yes ? Py_True : Py_False) < 0) {
+            count_error(self);
+        }
+        return yes;
+    }
+    return wanted == Py_True;
+}
+
 static PyObject *
 function_for(Tracer *self, PyFrameObject *frame)
 {
     /* New reference to the Function of this frame's code, or NULL when it is not recorded. */
     PyCodeObject *code = PyFrame_GetCode(frame);
-    PyObject *function = PyDict_GetItemWithError(self->functions, (PyObject *)code);
-    if (function != NULL) {
+    PyObject *function = NULL;
+    if (!file_wanted(self, code)) {
+        Py_DECREF(code);
+        return NULL;
+    }
+    PyObject *key = PyLong_FromVoidPtr(code);
+    PyObject *entry = key == NULL ? NULL : PyDict_GetItemWithError(self->codes, key);
+    if (entry != NULL) {
+        function = PyTuple_GET_ITEM(entry, 1);
         Py_INCREF(function);
-    } else if (PyErr_Occurred()) {
+    } else if (key == NULL || PyErr_Occurred()) {
         count_error(self);
     } else {
         function = PyObject_CallOneArg(self->decide, (PyObject *)code);
         if (function == NULL) {
             count_error(self);
+        } else {
+            PyObject *pair = PyTuple_Pack(2, (PyObject *)code, function);
+            if (pair == NULL || PyDict_SetItem(self->codes, key, pair) < 0) {
+                count_error(self);
+            }
+            Py_XDECREF(pair);
         }
     }
+    Py_XDECREF(key);
     Py_DECREF(code);
     if (function == Py_None) {
         Py_DECREF(function);
@@ -154,13 +197,15 @@ profile(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 static int
 Tracer_init(Tracer *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"functions", "decide", "enter", "leave", "resolve", "unwound", NULL};
-    PyObject *functions, *decide, *enter, *leave, *resolve, *unwound;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOOO!", kwlist, &PyDict_Type, &functions, &decide,
+    static char *kwlist[] = {"wants_file", "decide", "enter", "leave", "resolve", "unwound", NULL};
+    PyObject *wants_file, *decide, *enter, *leave, *resolve, *unwound;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOO!", kwlist, &wants_file, &decide,
                                      &enter, &leave, &resolve, &PyDict_Type, &unwound)) {
         return -1;
     }
-    Py_INCREF(functions); Py_XSETREF(self->functions, functions);
+    Py_INCREF(wants_file); Py_XSETREF(self->wants_file, wants_file);
+    Py_XSETREF(self->files, PyDict_New());
+    Py_XSETREF(self->codes, PyDict_New());
     Py_INCREF(decide); Py_XSETREF(self->decide, decide);
     Py_INCREF(enter); Py_XSETREF(self->enter, enter);
     Py_INCREF(leave); Py_XSETREF(self->leave, leave);
@@ -168,7 +213,7 @@ Tracer_init(Tracer *self, PyObject *args, PyObject *kwds)
     Py_INCREF(unwound); Py_XSETREF(self->unwound, unwound);
     Py_XSETREF(self->pending, PyDict_New());
     Py_XSETREF(self->done_name, PyUnicode_InternFromString("done"));
-    if (self->pending == NULL || self->done_name == NULL) {
+    if (self->pending == NULL || self->done_name == NULL || self->files == NULL || self->codes == NULL) {
         return -1;
     }
     self->errors = 0;
@@ -179,7 +224,9 @@ Tracer_init(Tracer *self, PyObject *args, PyObject *kwds)
 static int
 Tracer_traverse(Tracer *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->functions);
+    Py_VISIT(self->wants_file);
+    Py_VISIT(self->files);
+    Py_VISIT(self->codes);
     Py_VISIT(self->decide);
     Py_VISIT(self->enter);
     Py_VISIT(self->leave);
@@ -192,7 +239,9 @@ Tracer_traverse(Tracer *self, visitproc visit, void *arg)
 static int
 Tracer_clear(Tracer *self)
 {
-    Py_CLEAR(self->functions);
+    Py_CLEAR(self->wants_file);
+    Py_CLEAR(self->files);
+    Py_CLEAR(self->codes);
     Py_CLEAR(self->decide);
     Py_CLEAR(self->enter);
     Py_CLEAR(self->leave);

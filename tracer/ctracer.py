@@ -20,7 +20,7 @@ class CTracer:
         self.collector = collector
         tracker = CallTracker(collector)
         self.tracer = _ctracer.Tracer(
-            functions=collector.functions, decide=collector.decide, enter=tracker.enter,
+            wants_file=collector.wants_file, decide=collector.decide, enter=tracker.enter,
             leave=tracker.leave, resolve=tracker.resolve, unwound=tracker.unwound,
         )
         collector.extra_errors = lambda: self.tracer.errors

@@ -37,6 +37,8 @@ class PyTracer:
     def _make_hook(self):
         collector = self.collector
         functions = collector.functions
+        files: dict[str, bool] = {}
+        wants_file = collector.wants_file
         decide = collector.decide
         tracker = CallTracker(collector)
         enter, leave, resolve, unwound = tracker.enter, tracker.leave, tracker.resolve, tracker.unwound
@@ -52,6 +54,12 @@ class PyTracer:
                     resolve(frame, event)
                 if event == "call":
                     code = frame.f_code
+                    # Decide per file first: a str caches its hash, a code object recomputes it.
+                    wanted = files.get(code.co_filename)
+                    if wanted is None:
+                        wanted = files[code.co_filename] = wants_file(code.co_filename)
+                    if not wanted:
+                        return
                     function = functions.get(code, _MISSING)
                     if function is _MISSING:
                         function = decide(code)
