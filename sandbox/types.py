@@ -75,6 +75,16 @@ class Executable(Protocol):
     tests: list
 
 
+@dataclass
+class Task:
+    """The smallest ``Executable``: a prompt, an entry point and tests (benches and tests use it)."""
+
+    prompt: str
+    entry_point: str | None
+    tests: list = field(default_factory=list)
+    kind: Kind = "function"
+
+
 class Status:
     """The closed set of verdict statuses."""
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urljoin
 from bs4 import Tag
 
 from scrapers.fetch import Fetcher
-from scrapers.html_text import block_text, looks_truncated, pre_text, soup_of
+from scrapers.html_text import block_text, looks_truncated, pre_text, soup_of, submission_source
 from scrapers.robots import page_noai
 from scrapers.types import FetchError, Page, ParseError, Reason, Sample, Submission, TaskPage, TaskRef
 
@@ -131,13 +131,7 @@ def parse_submissions_page(page: Page) -> list[Submission]:
 
 def parse_submission_page(page: Page) -> tuple[str, bool]:
     """The source code on a submission page and whether the page says ``noai``; raises ParseError."""
-    if looks_truncated(page.text):
-        raise ParseError(Reason.TRUNCATED_HTML, page.url, "no closing </html>")
-    soup = soup_of(page.text)
-    pre = soup.select_one("pre#submission-code")
-    if pre is None or not pre.get_text().strip():
-        raise ParseError(Reason.NO_SOURCE, page.url, "no pre#submission-code")
-    return pre.get_text().replace("\r\n", "\n"), page_noai(page, soup)
+    return submission_source(page, "pre#submission-code")
 
 
 class AtCoder:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from bs4 import Tag
 
 from scrapers.fetch import Fetcher
-from scrapers.html_text import block_text, codeforces_math, looks_truncated, pre_text, soup_of
+from scrapers.html_text import block_text, codeforces_math, looks_truncated, pre_text, soup_of, submission_source
 from scrapers.robots import page_noai
 from scrapers.types import FetchError, Page, ParseError, Reason, Sample, Submission, TaskPage, TaskRef
 
@@ -92,13 +92,7 @@ def parse_problem_page(page: Page) -> TaskPage:
 
 def parse_submission_page(page: Page) -> tuple[str, bool]:
     """The source code on a submission page and whether the page says ``noai``; raises ParseError."""
-    if looks_truncated(page.text):
-        raise ParseError(Reason.TRUNCATED_HTML, page.url, "no closing </html>")
-    soup = soup_of(page.text)
-    pre = soup.select_one("pre#program-source-text")
-    if pre is None or not pre.get_text().strip():
-        raise ParseError(Reason.NO_SOURCE, page.url, "no pre#program-source-text")
-    return pre.get_text().replace("\r\n", "\n"), page_noai(page, soup)
+    return submission_source(page, "pre#program-source-text")
 
 
 class Codeforces:

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
+from scrapers.robots import page_noai
+from scrapers.types import Page, ParseError, Reason
+
 # html.parser is the stdlib parser: pure Python, the same tree on every machine, no build step.
 PARSER = "html.parser"
 BLOCK_TAGS = frozenset({
@@ -128,3 +131,14 @@ def block_text(node: Tag | None, skip: Iterable[Tag | None] = ()) -> str:
             renderer.walk(child)
     renderer.flush()
     return renderer.text()
+
+
+def submission_source(page: Page, selector: str) -> tuple[str, bool]:
+    """The source code in ``selector`` on a submission page and whether the page says ``noai``; raises ParseError."""
+    if looks_truncated(page.text):
+        raise ParseError(Reason.TRUNCATED_HTML, page.url, "no closing </html>")
+    soup = soup_of(page.text)
+    pre = soup.select_one(selector)
+    if pre is None or not pre.get_text().strip():
+        raise ParseError(Reason.NO_SOURCE, page.url, f"no {selector}")
+    return pre.get_text().replace("\r\n", "\n"), page_noai(page, soup)

@@ -99,3 +99,4 @@ def noai_in_html(soup: BeautifulSoup, agent: str = AGENT) -> bool:
 def page_noai(page: Page, soup: BeautifulSoup | None = None) -> bool:
     """Whether a page opts out of AI training, by header or (for HTML) by meta tag."""
     return noai_in_headers(page.headers) or (soup is not None and noai_in_html(soup))
+

@@ -11,13 +11,12 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from sandbox.session import Session
-from sandbox.types import FunctionTest, Limits, Verdict
+from sandbox.types import FunctionTest, Limits, Task, Verdict
 
 # Set before any sandbox starts: no candidate may ever see it.
 CANARY = f"sftmine-canary-{secrets.token_hex(8)}"
@@ -27,14 +26,7 @@ BACKENDS = ("bwrap", "docker-runsc")
 FAST_LIMITS = Limits(timeout_s=2.0, cpu_s=5, memory_mb=512, nproc=16, output_bytes=1 << 20, file_bytes=1 << 20)
 
 
-@dataclass
-class FunctionProblem:
-    """The minimum ``sandbox.execute`` needs; tests use it to stay independent of pipelines/."""
-
-    prompt: str
-    entry_point: str
-    tests: list = field(default_factory=list)
-    kind: str = "function"
+FunctionProblem = Task  # the minimum sandbox.execute needs; tests stay independent of pipelines/
 
 
 INCREMENT = FunctionProblem(
