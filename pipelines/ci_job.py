@@ -1,7 +1,8 @@
-"""``--source ci``: harvest PyPI packages and git repositories into call records.
+"""``--source ci``: harvest PyPI packages and git repositories, then turn call records into problems.
 
-Until the problems stage lands, ``--stage harvest`` is the only stage; results and a summary go
-to ``OUT/harvest/``. Resumable: finished projects are skipped by the same command.
+``--stage harvest`` stops after the call records (``OUT/harvest/``); ``--stage problems`` goes on
+to synthesis and cleaning (``OUT/problems.jsonl``, ``problems_nodoc.jsonl``, ``rejects.jsonl``,
+``funnel.json``). Resumable: finished projects are skipped by the same command.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from pathlib import Path
 
 from pipelines.harvest import HarvestSettings
 from pipelines.harvest_stage import run_harvest, specs_from
+from pipelines.license_gate import parse_allow_list
+from pipelines.problems_stage import run_problems
+from pipelines.synthesis import SynthesisSettings
 from sandbox.suite import SuiteLimits
 from scrapers.pypi import DEFAULT_INDEX
 
-STAGES = ("harvest",)
+STAGES = ("harvest", "problems")
 # A world-traversable default: the sandbox runs as an unprivileged uid and must reach the work dir.
 DEFAULT_WORK = Path(os.environ.get("SFTMINE_WORK", "/var/tmp/sftmine"))
 
@@ -31,6 +35,10 @@ def add_arguments(group: argparse._ActionsContainer) -> None:
     group.add_argument("--prepare-timeout", type=int, default=900, help="seconds per PREPARE phase")
     group.add_argument("--test-timeout", type=int, default=900, help="seconds per traced TEST run")
     group.add_argument("--max-pairs", type=int, default=50, help="distinct (args, result) pairs kept per function")
+    group.add_argument("--min-calls", type=int, default=3, help="serialisable calls a function needs to be a problem")
+    group.add_argument("--max-tests", type=int, default=10, help="tests per problem, chosen for diversity")
+    group.add_argument("--licenses", type=str, default="",
+                       help="comma-separated SPDX ids allowed (default: the permissive allow-list)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,4 +54,10 @@ def run(args: argparse.Namespace) -> int:
         limits=SuiteLimits(prepare_timeout_s=args.prepare_timeout, test_timeout_s=args.test_timeout),
     )
     results = run_harvest(specs, args.out, settings)
-    return 0 if any(r["ok"] for r in results) else 1
+    if not any(r["ok"] for r in results):
+        return 1
+    if args.stage == "problems":
+        allowed = parse_allow_list(args.licenses) if args.licenses else None
+        run_problems(results, args.out, backend=args.backend, allowed_licenses=allowed,
+                     settings=SynthesisSettings(min_calls=args.min_calls, max_tests=args.max_tests))
+    return 0

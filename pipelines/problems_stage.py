@@ -1,0 +1,106 @@
+"""The problems stage: harvested call records -> clean, deduplicated, licensed, uncontaminated problems.
+
+Order: synthesis per project, the license gate (cheap), the determinism reruns (sandbox), dedup
+across all projects, decontamination against HumanEval and MBPP. Every drop is a reject with its
+stage and reason; the funnel counts what went in and out of each stage. Problems without a
+docstring go to their own pool (``problems_nodoc.jsonl``): they can serve Codex-S, not Codex-D.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from pipelines import dedup, determinism, license_gate
+from pipelines.decontamination import Decontaminator
+from pipelines.problem import Problem, dumps
+from pipelines.synthesis import Origin, SynthesisSettings, synthesise
+
+
+class Funnel:
+    """Counts in and out of each stage, and rejects by stage and reason."""
+
+    def __init__(self) -> None:
+        self.stages: list[dict] = []
+        self.rejected: Counter = Counter()
+
+    def add(self, stage: str, into: int, kept: int, reasons: Counter) -> None:
+        """Record one stage's counts."""
+        self.stages.append({"stage": stage, "in": into, "kept": kept, "rejected": dict(reasons)})
+        for reason, count in reasons.items():
+            self.rejected[f"{stage}/{reason}"] += count
+
+
+def _reasons(rejected: list[Problem]) -> Counter:
+    return Counter(p.verdicts[-1].reason for p in rejected)
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text("".join(line + "\n" for line in lines))
+    os.replace(partial, path)
+
+
+def origin_of(result: dict) -> Origin:
+    """Provenance for the problems of one harvested project."""
+    return Origin(source=result["source"], package=result["name"], version=result["version"],
+                  commit=result["commit"], url=result["url"], license=result["license"],
+                  fetched_at=result.get("fetched_at", ""), roots=tuple(result.get("roots", ())))
+
+
+def run_problems(results: list[dict], out: Path, backend: str = "bwrap",
+                 settings: SynthesisSettings | None = None, allowed_licenses: frozenset[str] | None = None,
+                 log: TextIO = sys.stderr) -> dict:
+    """Turn harvested results into problem files in ``out``; returns the report."""
+    settings = settings or SynthesisSettings()
+    funnel = Funnel()
+    rejects: list[str] = []
+    problems: list[Problem] = []
+    functions = 0
+    synthesis_reasons: Counter = Counter()
+    for result in results:
+        if not result["ok"]:
+            continue
+        made, dropped = synthesise(result["records_dir"], origin_of(result), settings)
+        functions += len(made) + len(dropped)
+        problems += made
+        rejects += [json.dumps(r, sort_keys=True) for r in dropped]
+        synthesis_reasons.update(r["reason"] for r in dropped)
+        print(f"[problems] {result['spec']}: {len(made)} problems from {len(made) + len(dropped)} functions", file=log)
+    funnel.add("synthesis", functions, len(problems), synthesis_reasons)
+
+    def stage(name: str, kept: list[Problem], rejected: list[Problem], into: int) -> list[Problem]:
+        funnel.add(name, into, len(kept), _reasons(rejected))
+        rejects.extend(dumps(p) for p in rejected)
+        print(f"[problems] {name}: {len(kept)} of {into} kept", file=log)
+        return kept
+
+    gate_args = {} if allowed_licenses is None else {"allowed": allowed_licenses}
+    problems = stage("license", *license_gate.gate(problems, **gate_args), len(problems))
+    problems = stage("determinism", *determinism.check(problems, backend=backend), len(problems))
+    problems = stage("dedup", *dedup.dedup(problems), len(problems))
+    problems = stage("decontamination", *Decontaminator.from_corpora(backend=backend).decontaminate(problems),
+                     len(problems))
+    with_doc = [p for p in problems if p.docstring.strip()]
+    without_doc = [p for p in problems if not p.docstring.strip()]
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "problems.jsonl", [dumps(p) for p in sorted(with_doc, key=lambda p: p.id)])
+    _write(out / "problems_nodoc.jsonl", [dumps(p) for p in sorted(without_doc, key=lambda p: p.id)])
+    _write(out / "rejects.jsonl", sorted(rejects))
+    report = {
+        "functions_recorded": functions,
+        "problems_kept": len(problems),
+        "with_docstring": len(with_doc),
+        "docstring_less": len(without_doc),
+        "funnel": funnel.stages,
+        "rejected_by_reason": dict(sorted(funnel.rejected.items())),
+        "per_package": dict(Counter(p.provenance.package for p in problems)),
+    }
+    _write(out / "funnel.json", [json.dumps(report, indent=2)])
+    print(f"[problems] kept {len(problems)} problems ({len(without_doc)} without a docstring); "
+          f"funnel in {out / 'funnel.json'}", file=log)
+    return report
