@@ -17,7 +17,8 @@ Two checks, cheapest first:
   three) and a different function can pass them by chance, so a pass is confirmed the other way
   round: the benchmark's solution must also pass the problem's own recorded tests (those whose
   calls it accepts; with none, the forward pass decides). Benchmarks whose tests expect only one
-  outcome are skipped: a constant function would pass them.
+  outcome are skipped: a constant function would pass them; so are those a trivial function passes
+  (the first argument, its first or last item, its length).
 
 One sandbox session serves every check. All fitting benchmarks (capped at ``max_candidates``) go
 into one run of the candidate, their tests concatenated, and each benchmark's slice of the results
@@ -42,7 +43,7 @@ from pipelines.corpora import humaneval, mbpp
 from pipelines.problem import Problem
 from sandbox import wire
 from sandbox.execute import execute
-from sandbox.judge import judge_function
+from sandbox.judge import check_value, judge_function
 from sandbox.session import Session
 from sandbox.types import FunctionTest, Limits
 
@@ -163,10 +164,35 @@ def _positional(test: object, names: tuple[str, ...]) -> FunctionTest | None:
     return replace(test, args=[*test.args, *(test.kwargs[name] for name in following)], kwargs={})
 
 
+_STAND_INS = (
+    ("first argument", lambda args: args[0]),
+    ("its first item", lambda args: args[0][0]),
+    ("its last item", lambda args: args[0][-1]),
+    ("its length", lambda args: len(args[0])),
+)
+
+
+def _passed_by(tests: list[FunctionTest], stand_in) -> bool:
+    """Whether a trivial function (judged on the host, over the benchmark's own data) passes every test."""
+    for test in tests:
+        try:
+            value = stand_in([wire.decode(arg) for arg in test.args])
+        except Exception:  # noqa: BLE001 - the stand-in does not apply to these arguments
+            return False
+        if test.raises is not None or check_value(test, value):
+            return False
+    return True
+
+
 def _discriminating(tests: list[FunctionTest]) -> bool:
-    """Whether the tests expect at least two different outcomes."""
+    """Whether the tests can tell a solution from a trivial function.
+
+    They must expect at least two outcomes (else a constant passes), and no trivial stand-in may pass
+    them all: MBPP's ``assert neg_nos([-1,4,5,-6]) == -1,-6`` really asserts ``== -1``, which any
+    "first item" function passes, and such a match says nothing about contamination.
+    """
     outcomes = {(test.compare, repr(test.expected), test.raises) for test in tests}
-    return len(outcomes) >= 2
+    return len(outcomes) >= 2 and not any(_passed_by(tests, stand_in) for _, stand_in in _STAND_INS)
 
 
 class Decontaminator:

@@ -122,15 +122,14 @@ COUNT_LETTERS = mined(
 
 
 def test_chance_pass_of_few_tests_is_not_a_match(benchmarks: dict[str, Problem]) -> None:
+    # strlen's three tests are passed by any length function, so they never decide a behaviour match,
+    # whichever way the check runs and whether or not the mined problem has tests of its own.
     strlen = [benchmarks["HumanEval/23"]]
-    with Decontaminator(strlen) as checker:
-        assert checker.check(COUNT_LETTERS) == (True, "", "")  # strlen fails count_letters' own tests
-    with Decontaminator(strlen, two_way=False) as checker:
-        assert checker.check(COUNT_LETTERS) == (False, BEHAVIOUR_MATCH, "HumanEval/23")
-    # Without recorded tests of its own the forward pass decides.
     bare = mined(COUNT_LETTERS.prompt, COUNT_LETTERS.solution, "count_letters", [])
-    with Decontaminator(strlen) as checker:
-        assert checker.check(bare) == (False, BEHAVIOUR_MATCH, "HumanEval/23")
+    for two_way in (True, False):
+        with Decontaminator(strlen, two_way=two_way) as checker:
+            assert checker.check(COUNT_LETTERS) == (True, "", "")
+            assert checker.check(bare) == (True, "", "")
 
 
 def _benchmark(task: str, prompt: str, solution: str, entry: str, tests: list[FunctionTest]) -> Problem:
@@ -203,3 +202,15 @@ def test_ngrams_need_words() -> None:
     words = ["return", "the", "sorted", "list", "of", "unique", "words", "in", "the", "given", "text"]
     assert len(ngrams(words, 10)) == 2
     assert ngrams(words[:9], 10) == set()
+
+
+def test_benchmarks_that_trivial_functions_pass_are_not_used_for_behaviour() -> None:
+    """MBPP-style weak tests (``assert f([-1, 4]) == -1``) would flag every 'first item' function."""
+    from pipelines.decontamination import _discriminating
+    from sandbox.types import FunctionTest as Test
+
+    weak = [Test(args=[[-1, 4, 5, -6]], expected=-1, compare="eq"), Test(args=[[-7, 2]], expected=-7, compare="eq")]
+    identity = [Test(args=[3], expected=3, compare="eq"), Test(args=[5], expected=5, compare="eq")]
+    strong = [Test(args=[[-1, 4, 5, -6]], expected=[-1, -6], compare="eq"), Test(args=[[2]], expected=[], compare="eq")]
+    assert not _discriminating(weak) and not _discriminating(identity)
+    assert _discriminating(strong)
