@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from pipelines.harvest import HarvestSettings
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Harvest every project named; exit 0 when at least one was harvested."""
     specs = specs_from(args.packages, args.repos, args.package_list)
     if not specs:
-        print("error: --source ci needs --packages, --repos or --package-list")
+        print("error: --source ci needs --packages, --repos or --package-list", file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     args.work.chmod(0o755)

@@ -298,9 +298,9 @@ def test_atcoder_end_to_end(world: FakeSite, tmp_path: Path) -> None:
     assert options["site"] == "atcoder" and options["contests"] == ["abc901"]
 
 
-def test_ci_source_is_not_there_yet(tmp_path: Path, capsys) -> None:
+def test_ci_source_without_projects_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert build_sft.run(["--source", "ci", "--out", str(tmp_path)]) == 2
-    assert "not implemented yet: --source ci arrives with the harvester" in capsys.readouterr().err
+    assert "--source ci needs --packages, --repos or --package-list" in capsys.readouterr().err
     assert build_sft.run(["--source", "all", "--out", str(tmp_path)]) == 2
     with pytest.raises(SystemExit):
         build_sft.run(["--site", "leetcode"])
