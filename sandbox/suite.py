@@ -189,7 +189,7 @@ def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: Suit
                     (Path(proxy.socket_path), Path("/run/sftmine/proxy.sock"))]
         script = "\n".join([
             "set -e",
-            f"{PYTHON} /run/sftmine/unixforward.py /run/sftmine/proxy.sock {FORWARD_PORT} &",
+            f"{PYTHON} /run/sftmine/unixforward.py /run/sftmine/proxy.sock {FORWARD_PORT}",
             *(shlex.join(step) for step in steps),
         ])
         argv = bwrap_argv(writable, readable, layout.src, env, limits.scratch_mb)

@@ -2,10 +2,11 @@
 
 The sandbox has its own network namespace with only loopback, so this is its one way out, and
 the host's filtering proxy at the other end of the socket admits only the package index.
-Standard library only. Usage: ``python3 unixforward.py SOCKET PORT``.
+Standard library only. Usage: ``python3 unixforward.py SOCKET PORT``; it returns once it listens.
 """
 
 import contextlib
+import os
 import socket
 import sys
 import threading
@@ -42,12 +43,14 @@ def _serve(client: socket.socket, path: str) -> None:
 
 
 def main() -> None:
-    """Accept forever; the sandbox's end kills this process."""
+    """Listen, then go to the background: the caller's next command finds the port open."""
     path, port = sys.argv[1], int(sys.argv[2])
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
     listener.listen(64)
+    if os.fork() > 0:
+        os._exit(0)  # the child serves until the sandbox's end kills it
     while True:
         client, _ = listener.accept()
         threading.Thread(target=_serve, args=(client, path), daemon=True).start()

@@ -13,8 +13,10 @@ from sandbox import wire
 from sandbox.execute import execute
 from sandbox.judge import check_value
 from sandbox.session import Session
+from sandbox.types import Limits
 
 WRONG_CONSTANT = -987654.321
+REFERENCE_LIMITS = Limits(timeout_s=30.0, cpu_s=60)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,9 @@ def check_corpus(problems, backend: str) -> None:
     with Session(backend) as session:
         for problem in problems:
             candidates = [problem.solution, "    return None\n", f"    return {WRONG_CONSTANT!r}\n"]
-            reference, none, constant = execute(problem, candidates, session=session)
+            # Some references compute for a while (mbpp/123 sums divisors up to 9999): a roomy limit, so a
+            # loaded machine or gVisor's slower system calls cannot fail a correct reference.
+            reference, none, constant = execute(problem, candidates, session=session, limits=REFERENCE_LIMITS)
             if not reference.passed:
                 failures.append(f"{problem.provenance.path} reference: {reference.status} {reference.reason}")
             if none.passed != can_pass_with(problem, None):
