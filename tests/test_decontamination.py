@@ -137,6 +137,29 @@ def _benchmark(task: str, prompt: str, solution: str, entry: str, tests: list[Fu
                    provenance=Provenance(source="test", path=task))
 
 
+LAST_DIGIT = _benchmark("e/last_digit", "def last_digit(n):\n", "    return n % 10\n", "last_digit",
+                        [FunctionTest(args=[123], expected=3), FunctionTest(args=[40], expected=0),
+                         FunctionTest(args=[7], expected=7)])
+# Passes last_digit's tests (all non-negative) but is another function: -17 gives 7, not 3.
+ONES_PLACE = mined("def ones_place(n):\n", "    return abs(n) % 10\n", "ones_place",
+                   [FunctionTest(args=[-17], expected=7), FunctionTest(args=[250], expected=0)])
+
+
+def test_a_forward_pass_is_confirmed_by_the_benchmark_passing_the_mined_tests() -> None:
+    with Decontaminator([LAST_DIGIT]) as checker:
+        assert checker.check(ONES_PLACE) == (True, "", "")
+        # A mined copy of the benchmark passes both ways, whatever it is called.
+        copy = mined("def units(value):\n", "    return value % 10\n", "units",
+                     [FunctionTest(args=[-17], expected=3), FunctionTest(args=[], kwargs={"value": 9}, expected=9)])
+        assert checker.check(copy) == (False, BEHAVIOUR_MATCH, "e/last_digit")
+    with Decontaminator([LAST_DIGIT], two_way=False) as checker:
+        assert checker.check(ONES_PLACE) == (False, BEHAVIOUR_MATCH, "e/last_digit")
+    # Without recorded tests of its own the forward pass decides.
+    bare = mined(ONES_PLACE.prompt, ONES_PLACE.solution, "ones_place", [])
+    with Decontaminator([LAST_DIGIT]) as checker:
+        assert checker.check(bare) == (False, BEHAVIOUR_MATCH, "e/last_digit")
+
+
 DOUBLE = _benchmark("b/double", "def double(x):\n", "    return x * 2\n", "double",
                     [FunctionTest(args=[1], expected=2), FunctionTest(args=[3], expected=6)])
 BIG = _benchmark("a/big", "def big(x):\n", "    return x > 100\n", "big",
@@ -214,3 +237,12 @@ def test_benchmarks_that_trivial_functions_pass_are_not_used_for_behaviour() -> 
     strong = [Test(args=[[-1, 4, 5, -6]], expected=[-1, -6], compare="eq"), Test(args=[[2]], expected=[], compare="eq")]
     assert not _discriminating(weak) and not _discriminating(identity)
     assert _discriminating(strong)
+
+
+def test_keyword_arguments_of_mined_tests_become_positional_for_the_converse_check() -> None:
+    from pipelines.decontamination import _positional
+
+    test = FunctionTest(args=[1], kwargs={"c": 3, "b": 2}, expected=6)
+    assert _positional(test, ("a", "b", "c")) == FunctionTest(args=[1, 2, 3], expected=6)
+    assert _positional(test, ("a", "b", "d")) is None  # ``c`` is not the next positional parameter
+    assert _positional(FunctionTest(args=[1], expected=1), ("a",)) == FunctionTest(args=[1], expected=1)
