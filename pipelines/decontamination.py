@@ -24,8 +24,8 @@ One sandbox session serves every check. All fitting benchmarks (capped at ``max_
 into one run of the candidate, their tests concatenated, and each benchmark's slice of the results
 is judged on the host by ``sandbox.judge``: one fork per problem instead of one per benchmark. A
 run that dies part-way (a test that hangs, exits or crashes the process) is resumed from the
-benchmark it died in; a benchmark that kills a run it starts does not match. After
-``max_timeouts`` timed-out runs the benchmarks still unchecked are given up, and the count is
+benchmark it died in; a benchmark that kills a run it starts does not match. Once a problem has
+used ``budget_s`` of sandbox time the benchmarks still unchecked are given up, and the count is
 reported in the detail of the (clean) verdict.
 """
 
@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import time
 import tokenize
 import warnings
 from collections import Counter
@@ -55,11 +56,12 @@ REASONS = (NGRAM_OVERLAP, BEHAVIOUR_MATCH)
 NGRAM = 10
 MIN_WORDS = 3
 MAX_CANDIDATES = 1000
-# Each timed-out test costs ``timeout_s``; after this many the benchmarks still unchecked are given up.
-MAX_TIMEOUTS = 5
-# Every benchmark reference passes its own tests within 0.2 s but one (mbpp/123 takes 2.9 s); a
-# mined function that hangs on benchmark inputs (a big n for an exponential loop) is common.
-LIMITS = Limits(timeout_s=1.0, cpu_s=30, output_bytes=16 << 20)
+# Sandbox time one problem may use; a clean one normally needs 30-100 ms. Mined functions that hang
+# on benchmark inputs (a big n for an exponential loop) are common: each hang costs ``timeout_s``,
+# each run that burns its CPU limit ``cpu_s``.
+BUDGET_S = 10.0
+# Every benchmark reference passes its own tests within 0.2 s but one (mbpp/123 takes 2.9 s).
+LIMITS = Limits(timeout_s=1.0, cpu_s=5, output_bytes=16 << 20)
 
 _SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
             tokenize.ENCODING, tokenize.OP, tokenize.ERRORTOKEN}
@@ -201,13 +203,13 @@ class Decontaminator:
     """Checks mined problems against benchmark problems; owns one sandbox session, opened on first use."""
 
     def __init__(self, benchmarks: list[Problem], *, backend: str = "bwrap", n: int = NGRAM,
-                 max_candidates: int = MAX_CANDIDATES, limits: Limits = LIMITS, max_timeouts: int = MAX_TIMEOUTS,
+                 max_candidates: int = MAX_CANDIDATES, limits: Limits = LIMITS, budget_s: float = BUDGET_S,
                  two_way: bool = True) -> None:
         self.n = n
         self.backend = backend
         self.max_candidates = max_candidates
         self.limits = limits
-        self.max_timeouts = max_timeouts
+        self.budget_s = budget_s
         self.two_way = two_way
         self.session: Session | None = None
         self.index: dict[tuple[str, ...], set[str]] = {}
@@ -270,7 +272,7 @@ class Decontaminator:
         if not pending:
             return None, 0
         code = problem.prompt + problem.solution
-        timeouts = 0
+        deadline = time.monotonic() + self.budget_s
         while pending:
             inputs = [test.inputs() for bench in pending for test in bench.tests]
             run = self._session().run("function", code, problem.entry_point, inputs, self.limits)["runs"][0]
@@ -293,8 +295,7 @@ class Decontaminator:
                 elif position > 0 or left:
                     left.append(bench)  # the run died in an earlier benchmark: not tried yet
                 start = end
-            timeouts += run["status"] == "timeout"
-            if timeouts >= self.max_timeouts:
+            if left and time.monotonic() > deadline:
                 return None, len(left)
             pending = left
         return None, 0
@@ -334,7 +335,7 @@ class Decontaminator:
         task, unchecked = self.behaviour(problem)
         if task is not None:
             return False, BEHAVIOUR_MATCH, task
-        return True, "", f"{unchecked} benchmarks unchecked (timeouts)" if unchecked else ""
+        return True, "", f"{unchecked} benchmarks unchecked (time budget spent)" if unchecked else ""
 
     def decontaminate(self, problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
         """(kept, rejected), each with a ``decontamination`` verdict, in input order."""

@@ -83,8 +83,8 @@ def run_problems(results: list[dict], out: Path, backend: str = "bwrap",
     problems = stage("license", *license_gate.gate(problems, **gate_args), len(problems))
     problems = stage("determinism", *determinism.check(problems, backend=backend), len(problems))
     problems = stage("dedup", *dedup.dedup(problems), len(problems))
-    problems = stage("decontamination", *Decontaminator.from_corpora(backend=backend).decontaminate(problems),
-                     len(problems))
+    with Decontaminator.from_corpora(backend=backend) as decontaminator:  # closes its sandbox session
+        problems = stage("decontamination", *decontaminator.decontaminate(problems), len(problems))
     with_doc = [p for p in problems if p.docstring.strip()]
     without_doc = [p for p in problems if not p.docstring.strip()]
     out.mkdir(parents=True, exist_ok=True)
