@@ -93,18 +93,19 @@ MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "u
 def _global_writes(function: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> list[str]:
     """Module-level names the function rebinds (global) or mutates in place (PLURALS.insert(...))."""
     written = [n for node in ast.walk(function) if isinstance(node, ast.Global | ast.Nonlocal) for n in node.names]
+    local = _local_names(function)
     for node in ast.walk(function):
         target = None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
             target = node.func.value
         elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
             target = node.value
-        if isinstance(target, ast.Name) and target.id in module_names and target.id not in free_names_local(function):
+        if isinstance(target, ast.Name) and target.id in module_names and target.id not in local:
             written.append(target.id)
     return written
 
 
-def free_names_local(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def _local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Names the function binds itself (so a local list of the same name is not the module's)."""
     return {node.id for node in ast.walk(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
