@@ -1,8 +1,9 @@
 """``--source ci``: harvest PyPI packages and git repositories, then turn call records into problems.
 
-``--stage harvest`` stops after the call records (``OUT/harvest/``); ``--stage problems`` goes on
-to synthesis and cleaning (``OUT/problems.jsonl``, ``problems_nodoc.jsonl``, ``rejects.jsonl``,
-``funnel.json``). Resumable: finished projects are skipped by the same command.
+This is the sequential path for stopping early: ``--stage harvest`` stops after the call records
+(``OUT/harvest/``); ``--stage problems`` goes on to synthesis and cleaning (``OUT/problems.jsonl``,
+``problems_nodoc.jsonl``, ``rejects.jsonl``, ``funnel.json``). The whole job (``--stage all``) is
+the Beam pipeline in ``beam_job``. Resumable: finished projects are skipped by the same command.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pipelines.synthesis import SynthesisSettings
 from sandbox.suite import SuiteLimits
 from scrapers.pypi import DEFAULT_INDEX
 
-STAGES = ("harvest", "problems")
 # A world-traversable default: the sandbox runs as an unprivileged uid and must reach the work dir.
 DEFAULT_WORK = Path(os.environ.get("SFTMINE_WORK", "/var/tmp/sftmine"))
 
@@ -30,7 +30,6 @@ def add_arguments(group: argparse._ActionsContainer) -> None:
     group.add_argument("--packages", type=str, default="", help="comma-separated PyPI specs: NAME or NAME==VERSION")
     group.add_argument("--repos", type=str, default="", help="comma-separated git URLs, each optionally URL@REF")
     group.add_argument("--package-list", type=str, default=None, help="file with one package spec per line")
-    group.add_argument("--stage", choices=STAGES, default="harvest", help="how far to go")
     group.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work directory (sdists, envs, records)")
     group.add_argument("--index-url", type=str, default=DEFAULT_INDEX, help="package index for PREPARE")
     group.add_argument("--prepare-timeout", type=int, default=900, help="seconds per PREPARE phase")

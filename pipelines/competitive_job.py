@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from pipelines.competitive import Options, Outcome, SandboxChecker, Stage, Why, process_task
-from pipelines.problem import dumps
+from pipelines.problem import dumps, stage_and_reason
 from sandbox.backends import BackendUnavailable
 from scrapers.cache import Cache
 from scrapers.fetch import DEFAULT_CONTACT, Fetcher, RetryPolicy, user_agent
@@ -75,7 +75,7 @@ class Tally:
         self.problems.update(problem.kind for problem in outcome.kept)
         self.reject_count += len(outcome.rejects)
         for reject in outcome.rejects:
-            stage, reason = _stage_and_reason(reject)
+            stage, reason = stage_and_reason(reject)
             self.rejects[stage][reason] += 1
         if outcome.kept:
             self.wrappers[outcome.wrapper or "none"] += 1
@@ -96,15 +96,8 @@ class Tally:
         }
 
 
-def _stage_and_reason(reject: dict) -> tuple[str, str]:
-    if "verdicts" in reject:  # a Problem's dict: its last verdict is the reject
-        last = reject["verdicts"][-1]
-        return last["stage"], last["reason"]
-    return reject["stage"], reject["reason"]
-
-
 def _noai_excluded(outcome: Outcome) -> bool:
-    return any(_stage_and_reason(reject) == (Stage.POLICY, Why.NOAI_EXCLUDED) for reject in outcome.rejects)
+    return any(stage_and_reason(reject) == (Stage.POLICY, Why.NOAI_EXCLUDED) for reject in outcome.rejects)
 
 
 class _AtomicWriter:

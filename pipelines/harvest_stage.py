@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from pipelines.harvest import HarvestResult, HarvestSettings, _slug, harvest
+from pipelines.harvest import HarvestSettings, _slug, harvest
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -37,34 +37,39 @@ def specs_from(packages: str = "", repos: str = "", package_list: str | None = N
     return list(dict.fromkeys(specs))
 
 
+def harvest_one(spec: str, out: Path, settings: HarvestSettings) -> tuple[dict, bool]:
+    """One project's result, from ``OUT/harvest/<slug>.json`` when done before; (result, was_cached)."""
+    directory = out / "harvest"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{_slug(spec)}.json"
+    if path.exists():
+        return json.loads(path.read_text()), True
+    data = asdict(harvest(spec, settings))
+    _write_json(path, data)
+    return data, False
+
+
 def run_harvest(specs: Iterable[str], out: Path, settings: HarvestSettings, log: TextIO = sys.stderr) -> list[dict]:
     """Harvest every spec not already done; returns all results (done before and now)."""
     specs = list(specs)
-    directory = out / "harvest"
-    directory.mkdir(parents=True, exist_ok=True)
     results: list[dict] = []
     started = time.monotonic()
     fresh = 0
     for index, spec in enumerate(specs, 1):
-        path = directory / f"{_slug(spec)}.json"
-        if path.exists():
-            results.append(json.loads(path.read_text()))
+        result, cached = harvest_one(spec, out, settings)
+        results.append(result)
+        if cached:
             print(f"[harvest] {index}/{len(specs)} {spec}: done before, skipped", file=log)
             continue
-        result: HarvestResult = harvest(spec, settings)
-        data = asdict(result)
-        _write_json(path, data)
-        results.append(data)
         fresh += 1
         elapsed = time.monotonic() - started
-        left = len(specs) - index
-        eta = elapsed / fresh * left
-        state = "ok" if result.ok else f"FAILED ({result.reason})"
-        print(f"[harvest] {index}/{len(specs)} {spec}: {state}, {result.records} records, "
-              f"{result.functions} functions, {result.seconds:.0f}s; "
+        eta = elapsed / fresh * (len(specs) - index)
+        state = "ok" if result["ok"] else f"FAILED ({result['reason']})"
+        print(f"[harvest] {index}/{len(specs)} {spec}: {state}, {result['records']} records, "
+              f"{result['functions']} functions, {result['seconds']:.0f}s; "
               f"{sum(r['ok'] for r in results)} ok so far; ETA {eta:.0f}s", file=log)
     summary = summarise(results)
-    _write_json(directory / "summary.json", summary)
+    _write_json(out / "harvest" / "summary.json", summary)
     print(f"[harvest] {summary['ok']}/{summary['projects']} projects harvested; "
           f"failures: {dict(summary['failures']) or 'none'}", file=log)
     return results

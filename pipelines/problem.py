@@ -223,6 +223,14 @@ def _parse_problem(data: object) -> Problem:
     return problem
 
 
+def stage_and_reason(reject: dict) -> tuple[str, str]:
+    """Where a reject record was dropped: a problem's last verdict, or a plain reject's own fields."""
+    if "verdicts" in reject:
+        last = reject["verdicts"][-1]
+        return last["stage"], last["reason"]
+    return reject["stage"], reject["reason"]
+
+
 def dumps(problem: Problem) -> str:
     """One JSONL line (no newline)."""
     return json.dumps(problem.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from pipelines import dedup, determinism, license_gate
 from pipelines.decontamination import Decontaminator
-from pipelines.problem import Problem, dumps
+from pipelines.problem import Problem, dumps, stage_and_reason
 from pipelines.synthesis import Origin, SynthesisSettings, synthesise
 
 
@@ -52,6 +52,22 @@ def origin_of(result: dict) -> Origin:
                   fetched_at=result.get("fetched_at", ""), roots=tuple(result.get("roots", ())))
 
 
+def project_problems(result: dict, settings: SynthesisSettings, backend: str = "bwrap",
+                     allowed_licenses: frozenset[str] | None = None) -> tuple[list[Problem], list[dict], int]:
+    """One harvested project's problems through synthesis, the license gate and the determinism reruns.
+
+    Returns (kept problems, rejects as JSON-ready dicts, functions recorded). These stages need only
+    the project itself, so a parallel job runs them per project; dedup and decontamination need all.
+    """
+    if not result["ok"]:
+        return [], [], 0
+    made, dropped = synthesise(result["records_dir"], origin_of(result), settings)
+    gate_args = {} if allowed_licenses is None else {"allowed": allowed_licenses}
+    licensed, unlicensed = license_gate.gate(made, **gate_args)
+    kept, unstable = determinism.check(licensed, backend=backend) if licensed else ([], [])
+    return kept, [*dropped, *(p.to_dict() for p in unlicensed + unstable)], len(made) + len(dropped)
+
+
 def run_problems(results: list[dict], out: Path, backend: str = "bwrap",
                  settings: SynthesisSettings | None = None, allowed_licenses: frozenset[str] | None = None,
                  log: TextIO = sys.stderr) -> dict:
@@ -61,17 +77,21 @@ def run_problems(results: list[dict], out: Path, backend: str = "bwrap",
     rejects: list[str] = []
     problems: list[Problem] = []
     functions = 0
-    synthesis_reasons: Counter = Counter()
+    per_stage: dict[str, Counter] = {name: Counter() for name in ("synthesis", "license", "determinism")}
     for result in results:
-        if not result["ok"]:
-            continue
-        made, dropped = synthesise(result["records_dir"], origin_of(result), settings)
-        functions += len(made) + len(dropped)
-        problems += made
+        kept, dropped, recorded = project_problems(result, settings, backend, allowed_licenses)
+        functions += recorded
+        problems += kept
         rejects += [json.dumps(r, sort_keys=True) for r in dropped]
-        synthesis_reasons.update(r["reason"] for r in dropped)
-        print(f"[problems] {result['spec']}: {len(made)} problems from {len(made) + len(dropped)} functions", file=log)
-    funnel.add("synthesis", functions, len(problems), synthesis_reasons)
+        for reject in dropped:
+            stage_name, reason = stage_and_reason(reject)
+            per_stage[stage_name][reason] += 1
+        if result["ok"]:
+            print(f"[problems] {result['spec']}: {len(kept)} problems from {recorded} functions", file=log)
+    into = functions
+    for name, reasons in per_stage.items():
+        funnel.add(name, into, into - sum(reasons.values()), reasons)
+        into -= sum(reasons.values())
 
     def stage(name: str, kept: list[Problem], rejected: list[Problem], into: int) -> list[Problem]:
         funnel.add(name, into, len(kept), _reasons(rejected))
@@ -79,9 +99,6 @@ def run_problems(results: list[dict], out: Path, backend: str = "bwrap",
         print(f"[problems] {name}: {len(kept)} of {into} kept", file=log)
         return kept
 
-    gate_args = {} if allowed_licenses is None else {"allowed": allowed_licenses}
-    problems = stage("license", *license_gate.gate(problems, **gate_args), len(problems))
-    problems = stage("determinism", *determinism.check(problems, backend=backend), len(problems))
     problems = stage("dedup", *dedup.dedup(problems), len(problems))
     with Decontaminator.from_corpora(backend=backend) as decontaminator:  # closes its sandbox session
         problems = stage("decontamination", *decontaminator.decontaminate(problems), len(problems))

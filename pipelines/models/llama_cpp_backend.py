@@ -1,0 +1,135 @@
+"""A GGUF model sampled in process with llama-cpp-python (the embedded default's backend).
+
+We drive ``Llama.generate`` ourselves instead of calling ``create_completion``, for two measured reasons
+(llama-cpp-python 0.3.36, Qwen2.5-Coder-0.5B Q4_K_M, 2 cores):
+
+* ``create_completion(logprobs=1)`` refuses to run unless the model was loaded with ``logits_all=True``,
+  which keeps an ``n_ctx x n_vocab`` float32 array (1.2 GB for a 2048-token context and Qwen's
+  152k vocabulary) and copies every position's logits. Here the logits that picked each token are read
+  straight from the context (``llama_get_logits_ith(ctx, -1)``) at the moment it is sampled, so the mean
+  log-probability costs one log-sum-exp per token, and only when ``params.logprobs`` asks for it.
+* ``create_completion`` cuts at whichever stop sequence comes first in the *list*, not in the text, and
+  always adds top-k 40 and min-p 0.05 to the sampler chain. We sample with temperature and top-p only
+  (Codex) and cut at the earliest stop with ``truncate_at_stop``.
+
+llama-cpp reuses the KV cache of the longest common prefix between calls, so the prompt is evaluated
+once for all ``n`` samples; we put the cache in the same state before every prompt so that a seed
+gives the same samples whatever ran before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
+
+_SEED_RANGE = 0xFFFFFFFF  # llama.cpp seeds are uint32, and 0xFFFFFFFF itself means "pick one at random"
+
+
+class LlamaCppSampler:
+    """A loaded GGUF model; ``sample`` draws ``n`` completions one after another, seed ``seed + i`` each."""
+
+    def __init__(self, path: str | Path, *, n_ctx: int = 2048, threads: int | None = None) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        if not self.path.is_file():
+            raise SamplerError(f"GGUF model file {self.path} not found")
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise SamplerError(f"cannot load {self.path}: llama-cpp-python is not installed "
+                               "(scripts/setup.sh installs it)") from exc
+        self._lib = llama_cpp
+        try:
+            self._llm = llama_cpp.Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=threads,
+                                        n_threads_batch=threads, logits_all=False, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise SamplerError(f"could not load GGUF model {self.path}: {exc}") from exc
+        self._n_ctx = self._llm.n_ctx()
+        self._n_vocab = self._llm.n_vocab()
+        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+
+    def sample(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Sample]:
+        """Exactly ``params.n`` samples; the same prompt, params and seed give the same samples."""
+        if self._llm is None:
+            raise SamplerError(f"{self.name} is closed")
+        tokens = self._tokenize(prompt)
+        budget = min(params.max_tokens, self._n_ctx - len(tokens))
+        if budget <= 0:
+            raise SamplerError(f"prompt of {len(tokens)} tokens leaves no room in the {self._n_ctx}-token context "
+                               f"of {self.name}")
+        self._prime(tokens)
+        return [self._one(tokens, params, budget, (seed + i) % _SEED_RANGE) for i in range(params.n)]
+
+    def close(self) -> None:
+        """Free the model and its context."""
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None
+
+    def _tokenize(self, prompt: str) -> list[int]:
+        # As create_completion does: BOS only where the model asks for it, special tokens parsed.
+        llm = self._llm
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        bos = llm.token_bos()
+        if bos >= 0 and (self._lib.llama_vocab_get_add_bos(self._vocab) or not tokens) and tokens[:1] != [bos]:
+            tokens = [bos, *tokens]
+        if not tokens:
+            raise SamplerError(f"{self.name} has no BOS token to start an empty prompt with")
+        return tokens
+
+    def _prime(self, tokens: list[int]) -> None:
+        """Leave exactly ``tokens[:-1]`` in the KV cache, evaluated in one go.
+
+        ``generate`` then re-evaluates only the last prompt token for every sample, the first included, so
+        each sample starts from identical logits (a prompt evaluated in one batch and a cached prefix plus
+        one token can differ in the last float bits, enough to flip a sampled token now and then).
+        """
+        llm = self._llm
+        head = tokens[:-1]
+        if llm.n_tokens >= len(head) and llm.input_ids[: len(head)].tolist() == head:
+            return
+        llm.reset()
+        if head:
+            llm.eval(head)
+
+    def _one(self, tokens: list[int], params: SamplingParams, budget: int, seed: int) -> Sample:
+        llm, lib = self._llm, self._lib
+        llm.set_seed(seed)
+        completion: list[int] = []
+        trace = TokenLogprobs()
+        text = ""
+        finish = "length"
+        generator = llm.generate(tokens, top_k=0, top_p=params.top_p, min_p=0.0, typical_p=1.0,
+                                 temp=params.temperature, repeat_penalty=1.0)
+        try:
+            for token in generator:
+                if lib.llama_vocab_is_eog(self._vocab, token):
+                    finish = "stop"
+                    break
+                trace.logprobs.append(self._logprob(token) if params.logprobs else 0.0)
+                completion.append(token)
+                # Decode the whole completion each time: a character split over tokens shows up whole.
+                now = llm.detokenize(completion, prev_tokens=tokens).decode("utf-8", errors="ignore")
+                trace.tokens.append(now[len(text):] if now.startswith(text) else "")
+                text = now
+                if any(stop and stop in text for stop in params.stop):
+                    finish = "stop"
+                    break
+                if len(completion) >= budget:
+                    break
+        finally:
+            generator.close()
+        kept, stopped = truncate_at_stop(text, params.stop)
+        if stopped:
+            finish = "stop"
+        mean, count = trace.mean_over(len(kept))
+        return Sample(kept, finish, mean if params.logprobs else None, count)
+
+    def _logprob(self, token: int) -> float:
+        """Log-probability (temperature 1, no top-p) of ``token`` under the logits it was just sampled from."""
+        import numpy as np  # a dependency of llama-cpp-python; imported here so the module imports without it
+
+        logits = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(self._llm.ctx, -1), shape=(self._n_vocab,))
+        top = float(logits.max())
+        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))

@@ -1,0 +1,122 @@
+"""The transformers backend on a real (tiny, random) GPT-2 loaded from a directory, offline."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from pipelines.models.base import Sample, SamplerError, SamplingParams, truncate_at_stop
+from tests.model_fixtures import tiny_gpt2_dir, tiny_gpt2_sampler  # noqa: F401 - pytest fixtures
+
+PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n'
+COMMON_STOPS = ("\n", "e")  # frequent in the tiny model's noise, so truncation really happens
+
+
+def test_loads_offline_and_returns_exactly_n(tiny_gpt2_sampler, tiny_gpt2_dir):  # noqa: F811
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert tiny_gpt2_sampler.name == str(tiny_gpt2_dir)
+    params = SamplingParams(n=30, max_tokens=16)  # 30 is not a multiple of the batch size (25)
+    samples = tiny_gpt2_sampler.sample(PROMPT, params, seed=1)
+    assert len(samples) == 30
+    assert all(isinstance(s, Sample) for s in samples)
+    assert all(0 < s.tokens <= 16 or s.text == "" for s in samples)
+    assert all(s.mean_logprob is None if s.tokens == 0 else s.mean_logprob < 0 for s in samples)
+    # a random model over ~1000 tokens: log-probabilities near log(1/1000)
+    means = [s.mean_logprob for s in samples if s.mean_logprob is not None]
+    assert means and all(-12 < m < -3 for m in means)
+    assert len({s.text for s in samples}) > 20
+
+
+def test_same_seed_same_samples_other_seed_other_samples(tiny_gpt2_sampler):  # noqa: F811
+    params = SamplingParams(n=8, max_tokens=12)
+    first = tiny_gpt2_sampler.sample(PROMPT, params, seed=7)
+    again = tiny_gpt2_sampler.sample(PROMPT, params, seed=7)
+    other = tiny_gpt2_sampler.sample(PROMPT, params, seed=8)
+    assert first == again
+    assert [s.text for s in first] != [s.text for s in other]
+
+
+def test_stops_truncate_and_match_the_untruncated_stream(tiny_gpt2_sampler):  # noqa: F811
+    raw = tiny_gpt2_sampler.generations(PROMPT, SamplingParams(n=30, max_tokens=24, stop=()), seed=3)
+    assert sum(any(stop in g.text for stop in COMMON_STOPS) for g in raw) >= 20  # truncation has work to do
+    samples = tiny_gpt2_sampler.sample(PROMPT, SamplingParams(n=30, max_tokens=24, stop=COMMON_STOPS), seed=3)
+    assert len(samples) == 30
+    for sample, full in zip(samples, raw, strict=True):
+        assert not any(stop in sample.text for stop in COMMON_STOPS)
+        # stopping early changes nothing before the stop: the kept text is the full stream cut at the stop
+        assert sample.text == truncate_at_stop(full.text, COMMON_STOPS)[0]
+        assert sample == full.to_sample(COMMON_STOPS)
+        if truncate_at_stop(full.text, COMMON_STOPS)[1]:
+            assert sample.finish_reason == "stop"
+
+
+def test_codex_stops_and_length_finish(tiny_gpt2_sampler):  # noqa: F811
+    params = SamplingParams(n=10, max_tokens=6, stop=())
+    samples = tiny_gpt2_sampler.sample(PROMPT, params, seed=2)
+    assert [s.finish_reason for s in samples] == ["length"] * 10
+    assert [s.tokens for s in samples] == [6] * 10
+    codex = tiny_gpt2_sampler.sample(PROMPT, SamplingParams(n=10, max_tokens=64), seed=2)
+    assert not any(stop in s.text for s in codex for stop in SamplingParams().stop)
+
+
+def test_logprobs_are_the_raw_model_distribution(tiny_gpt2_sampler):  # noqa: F811
+    """Per-token values equal log-softmax of the model's logits (before temperature/top_p), and the
+    pieces split the text exactly."""
+    import torch
+
+    generation = tiny_gpt2_sampler.generations(PROMPT, SamplingParams(n=1, max_tokens=10, stop=()), seed=4)[0]
+    assert "".join(generation.pieces) == generation.text
+    assert len(generation.pieces) == len(generation.logprobs) == len(generation.token_ids) == 10
+    prompt_ids = tiny_gpt2_sampler.tokenizer(PROMPT)["input_ids"]
+    ids = torch.tensor([prompt_ids + generation.token_ids])
+    with torch.inference_mode():
+        logits = tiny_gpt2_sampler.model(ids).logits[0]
+    expected = torch.log_softmax(logits.float(), dim=-1)[len(prompt_ids) - 1:-1].gather(
+        1, torch.tensor(generation.token_ids)[:, None]).squeeze(1)
+    assert generation.logprobs == pytest.approx(expected.tolist(), abs=1e-4)
+    sample = generation.to_sample(())
+    assert sample.mean_logprob == pytest.approx(sum(expected.tolist()) / 10, abs=1e-4)
+
+
+def test_without_logprobs_still_counts_tokens(tiny_gpt2_sampler):  # noqa: F811
+    samples = tiny_gpt2_sampler.sample(PROMPT, SamplingParams(n=3, max_tokens=5, stop=(), logprobs=False), seed=0)
+    assert all(s.mean_logprob is None and s.tokens == 5 for s in samples)
+
+
+def test_greedy_gives_n_identical_samples(tiny_gpt2_sampler):  # noqa: F811
+    samples = tiny_gpt2_sampler.sample(PROMPT, SamplingParams(n=4, temperature=0.0, max_tokens=8, stop=()), seed=0)
+    assert len(samples) == 4 and len({s.text for s in samples}) == 1
+    assert math.isfinite(samples[0].mean_logprob)
+
+
+def test_factory_picks_transformers_for_a_directory(tiny_gpt2_dir):  # noqa: F811
+    from pipelines.models.factory import describe_backend, make_sampler
+    from pipelines.models.hf_transformers import TransformersSampler
+
+    assert describe_backend(str(tiny_gpt2_dir)) == "transformers"
+    sampler = make_sampler(str(tiny_gpt2_dir), "transformers")
+    try:
+        assert isinstance(sampler, TransformersSampler)
+        assert len(sampler.sample("x = ", SamplingParams(n=2, max_tokens=4), seed=0)) == 2
+    finally:
+        sampler.close()
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "no-tokenizer"])
+def test_bad_path_is_a_sampler_error_that_says_what_is_expected(tmp_path: Path, tiny_gpt2_dir, kind):  # noqa: F811
+    from pipelines.models.hf_transformers import TransformersSampler
+
+    path = tmp_path / "model"
+    if kind != "missing":
+        path.mkdir()
+    if kind == "no-tokenizer":
+        (path / "config.json").write_text((tiny_gpt2_dir / "config.json").read_text())
+        (path / "model.safetensors").write_bytes((tiny_gpt2_dir / "model.safetensors").read_bytes())
+    with pytest.raises(SamplerError) as caught:
+        TransformersSampler(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "config.json" in message and "tokenizer" in message
