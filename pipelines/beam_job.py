@@ -145,7 +145,13 @@ def run_job(sources: list[dict], settings: JobSettings, *, runner: str = "FnApiR
     with Progress(settings, len(sources), progress_s):
         pipeline = beam.Pipeline(runner=beam_runner, options=options)
         build(pipeline, sources, settings, shards=max(4, 4 * workers))
-        pipeline.run().wait_until_finish()
+        result = pipeline.run()
+        try:
+            result.wait_until_finish()
+        finally:
+            client = getattr(result, "client", None)  # the DaskRunner's; closed so it does not outlive the run
+            if client is not None:
+                client.close()
     report = json.loads((settings.out / "report.json").read_text())
     timing_path = settings.out / "timing.json"
     timing = json.loads(timing_path.read_text())

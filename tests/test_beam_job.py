@@ -118,8 +118,8 @@ def test_fnapi_and_dask_runners_write_identical_outputs(tmp_path: Path, server: 
 
 def _command(problems: Path, out: Path, url: str) -> list[str]:
     return [sys.executable, "-m", "pipelines.build_sft", "--source", "ci", "--problems", str(problems),
-            "--out", str(out), "--model", url, "--model-backend", "http", "-n", str(PARAMS.n),
-            "--max-tokens", str(PARAMS.max_tokens), "--workers", "1", "--progress-interval", "1",
+            "--out", str(out), "--model", url, "--model-backend", "http", "--model-name", "scripted",
+            "-n", str(PARAMS.n), "--max-tokens", str(PARAMS.max_tokens), "--workers", "1", "--progress-interval", "1",
             "--work", str(out / "harvest-work")]
 
 

@@ -120,3 +120,17 @@ def test_bad_path_is_a_sampler_error_that_says_what_is_expected(tmp_path: Path, 
     message = str(caught.value)
     assert str(path) in message
     assert "config.json" in message and "tokenizer" in message
+
+
+def test_long_prompts_fill_the_context_or_fail_clearly(tiny_gpt2_sampler):  # noqa: F811
+    tokenizer = tiny_gpt2_sampler.tokenizer
+    prompt = ""
+    while len(tokenizer(prompt + "x = 1\n")["input_ids"]) < 490:
+        prompt += "x = 1\n"
+    room = 512 - len(tokenizer(prompt)["input_ids"])
+    assert 20 < room < 64
+    samples = tiny_gpt2_sampler.sample(prompt, SamplingParams(n=2, max_tokens=64, stop=()), seed=0)
+    assert [s.tokens for s in samples] == [room, room]  # generation stopped at the context, not past it
+    assert all(s.finish_reason == "length" for s in samples)
+    with pytest.raises(SamplerError, match="512-token context"):
+        tiny_gpt2_sampler.sample(prompt * 2, SamplingParams(n=1, max_tokens=4), seed=0)

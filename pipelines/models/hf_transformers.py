@@ -138,7 +138,15 @@ class TransformersSampler:
             start = start if start is not None else (self.eos_ids[0] if self.eos_ids else 0)
             encoded = {"input_ids": torch.tensor([[start]]), "attention_mask": torch.tensor([[1]])}
         prompt_len = encoded["input_ids"].shape[1]
+        max_new = params.max_tokens
+        context = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(context, int) and context > 0:  # like llama.cpp: fill the context rather than fail
+            max_new = min(max_new, context - prompt_len)
+            if max_new <= 0:
+                raise SamplerError(f"{self.name}: prompt of {prompt_len} tokens leaves no room in the "
+                                   f"model's {context}-token context")
         greedy = params.temperature <= 0
+        sampling = {} if greedy else {"temperature": 1.0, "top_p": 1.0, "top_k": 0}  # warpers are ours, below
         out: list[Generation] = []
         while len(out) < params.n:
             batch = 1 if greedy else min(self.batch_size, params.n - len(out))
@@ -153,8 +161,8 @@ class TransformersSampler:
                     processors.append(TopPLogitsWarper(params.top_p))
             with torch.inference_mode():
                 sequences = self.model.generate(
-                    **encoded, do_sample=not greedy, temperature=1.0, top_p=1.0, top_k=0,
-                    max_new_tokens=params.max_tokens, num_return_sequences=batch, pad_token_id=self.pad_id,
+                    **encoded, **sampling, do_sample=not greedy, max_new_tokens=max_new,
+                    num_return_sequences=batch, pad_token_id=self.pad_id,
                     logits_processor=LogitsProcessorList(processors),
                     stopping_criteria=StoppingCriteriaList([stopper] if params.stop else []),
                 )
@@ -162,7 +170,7 @@ class TransformersSampler:
             logprobs = recorder.finish(sequences) if recorder else None
             for row in range(generated.shape[0]):
                 out.append(self._decode(generated[row].tolist(), stopper.done_at[row],
-                                        logprobs[row] if logprobs is not None else None, params.max_tokens))
+                                        logprobs[row] if logprobs is not None else None, max_new))
             if greedy:  # every sample would be the same
                 out.extend(out[0] for _ in range(params.n - 1))
         return out[: params.n]
