@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry for a newcomer and for CI: install everything this project needs, idempotently, then
-#   demo: run the main job on its embedded default
+#   demo: run the main job on two real packages with the embedded model
 #   test: run the test suite
 #   install: only install
 # Every step checks what is already there first, so a second run reuses what the first built.
@@ -129,7 +129,9 @@ install_all() {
 
 case "$ACTION" in
   install) install_all ;;
-  demo) install_all; exec "$VENV/bin/python" -m sandbox.selfcheck "$@" ;;
+  demo) install_all
+    exec "$VENV/bin/python" -m pipelines.build_sft --source ci --packages inflection,semver --samples 20 \
+      --out out/demo "$@" ;;
   test) install_all; "$VENV/bin/ruff" check .; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) log "unknown action '$ACTION': use install, demo or test"; exit 2 ;;
 esac

@@ -1,0 +1,197 @@
+"""The llama-cpp backend loads a GGUF file by path, offline, and samples as the Sampler interface promises.
+
+The model is a tiny random llama (2 layers, 64 dims, a byte-fallback vocabulary of 290 tokens) written
+with the ``gguf`` package in a fixture: it says nothing sensible, but it is real GGUF run by real
+llama.cpp, which is what the plumbing (counts, stops, seeds, log-probabilities, errors) needs. Its
+embeddings carry a constant component that the output layer turns into a bias towards a handful of
+characters (``a``-``d``, space, newline), so stop sequences made of them turn up in almost every sample.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.models.base import SamplerError, SamplingParams
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (scripts/setup.sh builds and installs it)")
+gguf = pytest.importorskip("gguf", reason="the gguf package writes the tiny test model")
+np = pytest.importorskip("numpy")
+
+from pipelines.models.llama_cpp_backend import LlamaCppSampler  # noqa: E402
+
+N_EMBD, N_HEAD, N_FF, N_LAYER = 64, 4, 128, 2
+SPREAD = 0.15  # scale of the random output weights: small enough that all six favoured tokens turn up
+FAVOURED = ["a", "b", "c", "d", "\u2581", "<0x0A>"]  # "\u2581" is SentencePiece's space; <0x0A> a newline
+PROMPT = "def f(x):\n    return"
+
+
+def tiny_vocab() -> tuple[list[str], list[float], list[int]]:
+    """SentencePiece-style vocabulary: control tokens, all 256 byte tokens, then single characters."""
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
+    types = [gguf.TokenType.UNKNOWN, gguf.TokenType.CONTROL, gguf.TokenType.CONTROL] + [gguf.TokenType.BYTE] * 256
+    pieces = ["\u2581", *string.ascii_lowercase, "(", ")", ":", "="]
+    tokens += pieces
+    types += [gguf.TokenType.NORMAL] * len(pieces)
+    scores = [0.0] * (len(tokens) - len(pieces)) + [-float(i) for i in range(len(pieces))]
+    return tokens, scores, [int(t) for t in types]
+
+
+def write_tiny_gguf(path: Path, seed: int = 0) -> None:
+    """A 2-layer llama with random f32 weights and a built-in bias towards FAVOURED."""
+    rng = np.random.default_rng(seed)
+    tokens, scores, types = tiny_vocab()
+    n_vocab = len(tokens)
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_context_length(256)
+    writer.add_embedding_length(N_EMBD)
+    writer.add_block_count(N_LAYER)
+    writer.add_feed_forward_length(N_FF)
+    writer.add_head_count(N_HEAD)
+    writer.add_head_count_kv(N_HEAD)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_rope_dimension_count(N_EMBD // N_HEAD)
+    writer.add_file_type(0)  # all f32
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_unk_token_id(0)
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_add_bos_token(True)
+
+    def weights(*shape: int, scale: float = 0.02) -> np.ndarray:
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    embed = weights(n_vocab, N_EMBD, scale=0.3)
+    embed[:, 0] = 4.0  # a constant direction that survives RMS norm: the output layer reads it as a bias
+    bias = np.full(n_vocab, -12.0, dtype=np.float32)
+    bias[[tokens.index(t) for t in FAVOURED]] = 0.0
+    output = weights(n_vocab, N_EMBD, scale=SPREAD)
+    output[:, 0] = bias / 7.0
+    writer.add_tensor("token_embd.weight", embed)
+    writer.add_tensor("output_norm.weight", np.ones(N_EMBD, dtype=np.float32))
+    writer.add_tensor("output.weight", output)
+    for layer in range(N_LAYER):
+        prefix = f"blk.{layer}"
+        writer.add_tensor(f"{prefix}.attn_norm.weight", np.ones(N_EMBD, dtype=np.float32))
+        for name in ("attn_q", "attn_k", "attn_v", "attn_output"):
+            writer.add_tensor(f"{prefix}.{name}.weight", weights(N_EMBD, N_EMBD))
+        writer.add_tensor(f"{prefix}.ffn_norm.weight", np.ones(N_EMBD, dtype=np.float32))
+        writer.add_tensor(f"{prefix}.ffn_gate.weight", weights(N_FF, N_EMBD))
+        writer.add_tensor(f"{prefix}.ffn_up.weight", weights(N_FF, N_EMBD))
+        writer.add_tensor(f"{prefix}.ffn_down.weight", weights(N_EMBD, N_FF))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tiny-gguf") / "tiny-llama.gguf"
+    write_tiny_gguf(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sampler(tiny_gguf: Path) -> Iterator[LlamaCppSampler]:
+    loaded = LlamaCppSampler(tiny_gguf, n_ctx=256, threads=2)
+    yield loaded
+    loaded.close()
+
+
+def test_loads_by_path_and_names_the_file(sampler: LlamaCppSampler, tiny_gguf: Path) -> None:
+    assert sampler.name == "tiny-llama.gguf"
+
+
+def test_gives_exactly_n_samples_within_max_tokens(sampler: LlamaCppSampler) -> None:
+    params = SamplingParams(n=7, max_tokens=12, stop=(), logprobs=False)
+    samples = sampler.sample(PROMPT, params, seed=3)
+    assert len(samples) == 7
+    for sample in samples:
+        assert sample.finish_reason == "length"
+        assert 0 < sample.tokens <= 12
+        assert sample.mean_logprob is None
+        assert set(sample.text) <= set("abcd \n")  # the built-in bias works, so the stop tests below bite
+    assert len({s.text for s in samples}) > 1, "seeds seed + i should give different samples"
+
+
+def test_same_seed_same_samples_other_seed_others(sampler: LlamaCppSampler) -> None:
+    params = SamplingParams(n=5, max_tokens=16, stop=(), logprobs=False)
+    first = [s.text for s in sampler.sample(PROMPT, params, seed=11)]
+    sampler.sample("something else entirely", params, seed=11)  # the KV cache now holds another prompt
+    again = [s.text for s in sampler.sample(PROMPT, params, seed=11)]
+    other = [s.text for s in sampler.sample(PROMPT, params, seed=12)]
+    assert again == first
+    assert other[:4] == first[1:]  # sample i uses seed + i
+    assert other != first
+
+
+def test_cuts_at_the_earliest_stop_sequence(sampler: LlamaCppSampler) -> None:
+    free = sampler.sample(PROMPT, SamplingParams(n=8, max_tokens=24, stop=(), logprobs=False), seed=5)
+    stops = ("c", "db", "ba")  # list order is not text order: the earliest in the text must win
+    cut = sampler.sample(PROMPT, SamplingParams(n=8, max_tokens=24, stop=stops, logprobs=False), seed=5)
+    assert len(cut) == 8
+    stopped = not_first_listed = non_empty = 0
+    for whole, part in zip(free, cut, strict=True):
+        positions = [i for i in (whole.text.find(s) for s in stops) if i >= 0]
+        if positions:
+            stopped += 1
+            not_first_listed += whole.text.find(stops[0]) != min(positions)
+            non_empty += bool(part.text)
+            assert part.text == whole.text[: min(positions)]
+            assert part.finish_reason == "stop"
+            assert part.tokens < whole.tokens or part.text == whole.text
+        else:
+            assert part.text == whole.text
+        assert not any(s in part.text for s in stops)
+    assert stopped >= 6, "the tiny model's bias should make these stops appear in most samples"
+    assert not_first_listed and non_empty, "the samples should exercise an earliest stop that is not listed first"
+
+
+def test_mean_logprob_when_asked(sampler: LlamaCppSampler) -> None:
+    samples = sampler.sample(PROMPT, SamplingParams(n=4, max_tokens=10, stop=(), logprobs=True), seed=7)
+    assert len(samples) == 4
+    for sample in samples:
+        assert isinstance(sample.mean_logprob, float)
+        assert math.isfinite(sample.mean_logprob)
+        assert sample.mean_logprob <= 0.0
+        assert sample.tokens == 10
+    # Six favoured tokens share nearly all the mass: a mean far below log(1/6) would mean wrong logits were read.
+    assert all(s.mean_logprob > math.log(1 / 6) - 3.0 for s in samples)
+    plain = sampler.sample(PROMPT, SamplingParams(n=4, max_tokens=10, stop=(), logprobs=False), seed=7)
+    assert [s.text for s in plain] == [s.text for s in samples]  # reading log-probabilities changes nothing
+
+
+def test_is_quick_enough_for_plumbing_tests(sampler: LlamaCppSampler) -> None:
+    start = time.monotonic()
+    samples = sampler.sample(PROMPT, SamplingParams(n=50, max_tokens=32, stop=(), logprobs=True), seed=0)
+    assert len(samples) == 50
+    assert time.monotonic() - start < 30
+
+
+def test_missing_file_is_a_sampler_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(SamplerError, match="nope.gguf"):
+        LlamaCppSampler(missing)
+
+
+def test_file_that_is_not_gguf_is_a_sampler_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_bytes(b"not a model at all" * 100)
+    with pytest.raises(SamplerError, match=str(bogus)):
+        LlamaCppSampler(bogus)
+
+
+def test_closed_sampler_refuses(tiny_gguf: Path) -> None:
+    loaded = LlamaCppSampler(tiny_gguf, n_ctx=256, threads=1)
+    loaded.close()
+    with pytest.raises(SamplerError, match="closed"):
+        loaded.sample(PROMPT, SamplingParams(n=1, max_tokens=4))
