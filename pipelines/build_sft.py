@@ -103,7 +103,7 @@ def run_job(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipelines import beam_job
 
     sources = beam_job.sources_from(args)
-    if not sources:
+    if args.source in ("ci", "all") and not any(s["type"] in ("project", "problems_file") for s in sources):
         print("error: nothing to mine: --source ci needs --packages, --repos or --package-list "
               "(or pass --problems FILE)", file=sys.stderr)
         return 2

@@ -109,6 +109,8 @@ install_llama_cpp() {
   local version=0.3.36
   if "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then return; fi
   local wheels="$STATE/wheels"
+  # $STATE is root's; a user without write access there keeps the wheel in their own cache.
+  mkdir -p "$wheels" 2>/dev/null && [ -w "$wheels" ] || wheels="${XDG_CACHE_HOME:-$HOME/.cache}/sftmine/wheels"
   mkdir -p "$wheels"
   if ! ls "$wheels"/llama_cpp_python-"$version"-*.whl >/dev/null 2>&1; then
     log "compiling llama-cpp-python $version (takes several minutes, up to 20 on 2 cores)"

