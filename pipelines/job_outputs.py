@@ -31,9 +31,10 @@ def _write_text(path: Path, text: str) -> None:
 def upstream_counts(stats: list[dict]) -> dict:
     """What sources reported before there were problems: projects, functions recorded, sites."""
     projects = sorted((s for s in stats if "project" in s), key=lambda s: s["project"])
+    harvest = {"projects": len(projects), "ok": sum(s["ok"] for s in projects),
+               "failures": dict(sorted(Counter(s["reason"] for s in projects if not s["ok"]).items()))}
     return {
-        "harvest": {"projects": len(projects), "ok": sum(s["ok"] for s in projects),
-                    "failures": dict(sorted(Counter(s["reason"] for s in projects if not s["ok"]).items()))},
+        **({"harvest": harvest} if projects else {}),
         "functions_recorded": sum(s["functions_recorded"] for s in projects),
         "per_project": projects,
         "sites": {s["site"]: s["report"] for s in sorted((s for s in stats if "site" in s), key=lambda s: s["site"])},

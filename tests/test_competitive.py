@@ -305,3 +305,28 @@ def test_ci_source_without_projects_is_a_clear_error(tmp_path: Path, capsys) -> 
     assert build_sft.run(["--source", "all", "--out", str(tmp_path)]) == 2
     with pytest.raises(SystemExit):
         build_sft.run(["--site", "leetcode"])
+
+
+def test_atcoder_through_the_main_job(world: FakeSite, tmp_path: Path) -> None:
+    """The Beam job takes the site as a source: every scraped problem reaches the model filter or says why not."""
+    from tests.model_fixtures import CompletionServer, choice
+
+    echo = "import sys\nprint(sys.stdin.read().strip())\n"
+    with CompletionServer(lambda request: [choice(echo, i) for i in range(request["n"])]) as server:
+        out = tmp_path / "job"
+        argv = command(world, "atcoder", out, tmp_path / "cache", "--contests", "abc901", "--stage", "all",
+                       "--model", server.url, "--model-backend", "http", "-n", "3", "--workers", "1",
+                       "--work", str(tmp_path / "work"))
+        assert build_sft.run(argv) == 0
+    kept = read_jsonl(out / "problems.jsonl")
+    rejects = read_jsonl(out / "rejects.jsonl")
+    filtered = [r for r in rejects if r.get("verdicts") and r["verdicts"][-1]["stage"] == "filter"]
+    # The four problems of the sequential run reached the filter (one request each) and were judged there.
+    assert len(kept) + len(filtered) == 4 == len(server.requests)
+    assert all(r["verdicts"][-1]["reason"] == "no_sample_passes" for r in filtered)
+    assert {(r["task"], r["stage"]) for r in rejects if "task" in r and "verdicts" not in r} >= {
+        ("atcoder:abc901/C", "scrape"), ("atcoder:abc901/D", "solution")}
+    stages = [row["stage"] for row in json.loads((out / "report.json").read_text())["funnel"]]
+    assert stages.index("scrape") < stages.index("filter")
+    prompts = [request["prompt"] for request in server.requests]
+    assert sum(p.startswith('"""\n# ') for p in prompts) == 2 and sum(p.startswith("def solve(") for p in prompts) == 2
