@@ -98,10 +98,35 @@ def settings_from(args: argparse.Namespace):  # -> JobSettings (imported lazily:
     )
 
 
+def input_errors(args: argparse.Namespace) -> list[str]:
+    """What is wrong with the inputs, found before any worker starts (a worker's traceback helps nobody)."""
+    from pipelines.problem import ProblemFormatError, read_jsonl
+
+    errors = []
+    for path in args.problems:
+        try:
+            sum(1 for _ in read_jsonl(path))
+        except OSError as exc:
+            errors.append(f"--problems {path}: cannot read it ({exc.strerror}); pass a JSONL file of problem records")
+        except ProblemFormatError as exc:
+            errors.append(f"--problems {exc}; fix or remove that record")
+    remote = args.model.startswith(("http://", "https://"))
+    if args.model != EMBEDDED and not remote and not Path(args.model).exists():
+        errors.append(f"--model {args.model}: no such file or directory; pass 'embedded', a server URL "
+                      "(http://host:port/v1), a .gguf file or a transformers model directory")
+    if args.samples < 1:
+        errors.append(f"-n/--samples {args.samples}: need at least 1 sample per problem")
+    return errors
+
+
 def run_job(args: argparse.Namespace, beam_args: list[str]) -> int:
     """The Beam job over every source named; prints the funnel at the end."""
     from pipelines import beam_job
 
+    errors = input_errors(args)
+    if errors:
+        print("\n".join(f"error: {error}" for error in errors), file=sys.stderr)
+        return 2
     sources = beam_job.sources_from(args)
     if args.source in ("ci", "all") and not any(s["type"] in ("project", "problems_file") for s in sources):
         print("error: nothing to mine: --source ci needs --packages, --repos or --package-list "

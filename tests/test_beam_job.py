@@ -148,3 +148,16 @@ def test_killed_run_resumes_to_the_same_outputs(tmp_path: Path) -> None:
         assert len(slow.requests) - asked_before == 4 - finished_before
         assert b"[progress]" in done.stderr and b"filter" in done.stderr
     assert _outputs(resumed) == _outputs(whole)
+
+
+def test_bad_inputs_are_named_before_anything_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from pipelines import build_sft
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"kind": "function"}\n')
+    argv = ["--source", "ci", "--problems", str(bad), "--problems", str(tmp_path / "missing.jsonl"),
+            "--model", str(tmp_path / "no-model"), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "w")]
+    assert build_sft.run(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:1: field 'entry_point'" in err and "missing.jsonl: cannot read it" in err
+    assert "no-model: no such file or directory" in err and not (tmp_path / "out").exists()
