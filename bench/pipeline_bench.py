@@ -2,7 +2,7 @@
 
 Runs ``python -m pipelines.build_sft --source ci --packages ...`` (FnApiRunner, bwrap, the embedded
 Qwen2.5-Coder-0.5B GGUF unless ``--model`` says otherwise) into a fresh output directory, prints the
-funnel, and ends with one JSON line: problems_in (problems that reached the model filter),
+funnel (build_sft does), and ends with one JSON line: problems_in (problems that reached the model filter),
 problems_kept, samples_executed, sampling_seconds and execution_seconds (summed over workers),
 wall_seconds, and problems_per_hour (kept problems per hour of wall time).
 
@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipelines import build_sft  # noqa: E402
-from pipelines.beam_job import summary  # noqa: E402
 
 
 def main() -> int:
@@ -43,9 +42,7 @@ def main() -> int:
     status = build_sft.run(argv)
     if status:
         return status
-    report = json.loads((out / "report.json").read_text())
     timing = json.loads((out / "timing.json").read_text())
-    print(summary(report, out))
     kept = sum(1 for line in (out / "codex_s.jsonl").read_text().splitlines() if line.strip())
     hours = timing["wall_seconds"] / 3600
     result = {
