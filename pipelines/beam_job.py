@@ -80,7 +80,10 @@ def runner_and_options(runner: str, workers: int, dask_address: str, beam_args: 
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         mode = "multi_processing" if workers > 1 else "in_memory"
-        return FnApiRunner(), [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}", *beam_args]
+        flags = [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
+        if not any(arg.startswith("--default_sdk_harness_log_level") for arg in beam_args):
+            flags.append("--default_sdk_harness_log_level=WARNING")  # workers' INFO lines drown the progress
+        return FnApiRunner(), [*flags, *beam_args]
     if runner == "DaskRunner":
         from apache_beam.runners.dask.dask_runner import DaskRunner
 
