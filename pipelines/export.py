@@ -25,10 +25,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from pipelines.atomic import write_atomic
 from pipelines.problem import Problem
 
 # What of meta["filter"] rides along: everything but the stop list and other sampling switches.
@@ -150,12 +150,8 @@ def write_jsonl_atomic(path: str | Path, records: Iterable[dict]) -> int:
          json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False, separators=(",", ":")))
         for record in records
     )
-    lines = [line for _, line in keyed]
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(line + "\n" for line in lines)
-    os.replace(partial, path)
-    return len(lines)
+    write_atomic(path, "".join(line + "\n" for _, line in keyed))
+    return len(keyed)
 
 
 def write_training_sets(kept: Iterable[Problem], out_dir: str | Path) -> dict[str, int]:

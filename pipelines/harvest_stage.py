@@ -8,7 +8,6 @@ lists every project's outcome and reason.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -17,13 +16,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
+from pipelines.atomic import write_atomic
 from pipelines.harvest import HarvestSettings, _slug, harvest
 
 
 def _write_json(path: Path, data: object) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2, sort_keys=True))
-    os.replace(partial, path)
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True))
 
 
 def specs_from(packages: str = "", repos: str = "", package_list: str | None = None) -> list[str]:

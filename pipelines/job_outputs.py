@@ -9,10 +9,9 @@ to run, go to ``timing.json`` and never into the report.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from pathlib import Path
 
+from pipelines.atomic import write_atomic
 from pipelines.export import write_jsonl_atomic, write_training_sets
 from pipelines.job_steps import PROBLEM, REJECT, STAT, Element, JobSettings, filter_key
 from pipelines.problem import Problem
@@ -20,12 +19,6 @@ from pipelines.report import build_report, write_report
 
 OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jsonl", "report.json", "report.md",
                 "funnel.png", "pass_rate.png")
-
-
-def _write_text(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
 
 
 def upstream_counts(stats: list[dict]) -> dict:
@@ -70,5 +63,5 @@ def write_outputs(elements: list[Element], settings: JobSettings) -> list[str]:
     report = build_report(kept, rejects, upstream=upstream_counts(stats))
     write_report(report, out)
     filtered = [p.to_dict() for p in kept] + [r for r in rejects if "filter" in r.get("meta", {})]
-    _write_text(out / "timing.json", json.dumps(timing(filtered, settings), indent=2, sort_keys=True) + "\n")
+    write_atomic(out / "timing.json", json.dumps(timing(filtered, settings), indent=2, sort_keys=True) + "\n")
     return [*OUTPUT_FILES, "timing.json"]

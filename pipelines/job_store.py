@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
+
+from pipelines.atomic import write_atomic
 
 
 def key_of(*parts: object) -> str:
@@ -45,9 +45,7 @@ class Store:
         """Write an entry: temp file in the same directory, then rename."""
         path = self.path(step, key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        temp.write_text(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        os.replace(temp, path)
+        write_atomic(path, json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
     def entries(self, step: str) -> list[Path]:
         """The finished entries of a step (for progress)."""

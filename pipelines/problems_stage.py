@@ -9,13 +9,13 @@ docstring go to their own pool (``problems_nodoc.jsonl``): they can serve Codex-
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
 from pipelines import dedup, determinism, license_gate
+from pipelines.atomic import write_atomic
 from pipelines.decontamination import Decontaminator
 from pipelines.problem import Problem, dumps, stage_and_reason
 from pipelines.synthesis import Origin, SynthesisSettings, synthesise
@@ -40,9 +40,7 @@ def _reasons(rejected: list[Problem]) -> Counter:
 
 
 def _write(path: Path, lines: list[str]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text("".join(line + "\n" for line in lines))
-    os.replace(partial, path)
+    write_atomic(path, "".join(line + "\n" for line in lines))
 
 
 def origin_of(result: dict) -> Origin:

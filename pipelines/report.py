@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.atomic import write_atomic
 from pipelines.export import codex_d_record
 from pipelines.passk import DEFAULT_KS, pass_at
 from pipelines.problem import Problem
@@ -284,13 +284,6 @@ def build_report(kept: list[Problem], rejects: list[dict], *, upstream: dict | N
 # ---- writing ----------------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> Path:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-    return path
-
-
 def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
     # No Software tag (it names the matplotlib version); Agg writes no time, so the bytes repeat.
@@ -436,8 +429,8 @@ def write_report(report: dict, out_dir: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return [
-        _write_atomic(out / "report.json", text.encode("utf-8")),
-        _write_atomic(out / "funnel.png", funnel_png(report)),
-        _write_atomic(out / "pass_rate.png", pass_rate_png(report)),
-        _write_atomic(out / "report.md", report_markdown(report).encode("utf-8")),
+        write_atomic(out / "report.json", text),
+        write_atomic(out / "funnel.png", funnel_png(report)),
+        write_atomic(out / "pass_rate.png", pass_rate_png(report)),
+        write_atomic(out / "report.md", report_markdown(report)),
     ]
