@@ -10,6 +10,7 @@ same command after a crash redoes only what was unfinished and writes the same o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -140,7 +141,8 @@ def run_job(sources: list[dict], settings: JobSettings, *, runner: str = "FnApiR
             dask_address: str = "", beam_args: list[str] | None = None, progress_s: float = 15.0) -> dict:
     """Run the pipeline to completion; returns the report (also in ``OUT/report.json``)."""
     workers = workers or os.cpu_count() or 1
-    os.environ["SFTMINE_WORKERS"] = str(workers)  # model threads = cores / workers in each worker
+    if runner == "FnApiRunner" and settings.model_threads is None:  # the workers share this machine's cores
+        settings = dataclasses.replace(settings, model_threads=max(1, (os.cpu_count() or 1) // workers))
     settings.out.mkdir(parents=True, exist_ok=True)
     beam_runner, flags = runner_and_options(runner, workers, dask_address, beam_args or [])
     options = PipelineOptions(flags)

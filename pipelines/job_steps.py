@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -54,6 +53,11 @@ class JobSettings:
     sample_timeout_s: float = 3.0
 
     @property
+    def allowed_licenses(self) -> frozenset[str] | None:
+        """The license allow-list; None means the gate's default."""
+        return frozenset(self.licenses) or None
+
+    @property
     def store(self) -> Store:
         """Finished work lives beside the outputs, so ``--out`` alone names a run."""
         return Store(self.out / "work")
@@ -78,42 +82,50 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _remembered(settings: JobSettings, step: str, key: str, compute: Callable[[], list[Element]]) -> list[Element]:
+    """A source step's elements from the store, or computed and stored (the unit a rerun skips)."""
+    done = settings.store.get(step, key)
+    if done is not None:
+        return [tuple(element) for element in done]
+    elements = compute()
+    settings.store.put(step, key, elements)
+    return elements
+
+
 # --- source steps ----------------------------------------------------------------------------
 
 def project_step(spec: str, settings: JobSettings) -> list[Element]:
     """Harvest one project, then synthesis, license gate and determinism reruns for its problems."""
     from pipelines.harvest import HarvestSettings
     from pipelines.harvest_stage import harvest_one
-    from pipelines.license_gate import DEFAULT_ALLOWED
     from pipelines.problems_stage import project_problems
     from pipelines.synthesis import SynthesisSettings
     from sandbox.suite import SuiteLimits
 
+    def compute() -> list[Element]:
+        harvest_settings = HarvestSettings(
+            work_dir=settings.work, max_pairs=settings.max_pairs,
+            limits=SuiteLimits(prepare_timeout_s=settings.prepare_timeout, test_timeout_s=settings.test_timeout),
+            **({"index_url": settings.index_url} if settings.index_url else {}),
+        )
+        started = time.monotonic()
+        result, _ = harvest_one(spec, settings.out, harvest_settings)
+        kept, rejects, recorded = project_problems(
+            result, SynthesisSettings(settings.min_calls, settings.max_tests), settings.backend,
+            settings.allowed_licenses)
+        elements: list[Element] = [(STAT, {"project": spec, "ok": result["ok"], "reason": result["reason"],
+                                           "version": result["version"], "functions_recorded": recorded})]
+        if not result["ok"]:
+            elements.append((REJECT, {"stage": "harvest", "reason": result["reason"] or "failed", "project": spec,
+                                      "detail": result["detail"][:500]}))
+        elements += [(REJECT, reject) for reject in rejects]
+        elements += [(PROBLEM, problem.to_dict()) for problem in kept]
+        _log(f"[project] {spec}: {'ok' if result['ok'] else 'FAILED ' + result['reason']}, {recorded} functions, "
+             f"{len(kept)} problems after determinism, {time.monotonic() - started:.0f}s")
+        return elements
+
     key = key_of("project", spec, settings.max_pairs, settings.min_calls, settings.max_tests, settings.licenses)
-    done = settings.store.get("project", key)
-    if done is not None:
-        return [tuple(element) for element in done]
-    harvest_settings = HarvestSettings(
-        work_dir=settings.work, max_pairs=settings.max_pairs,
-        limits=SuiteLimits(prepare_timeout_s=settings.prepare_timeout, test_timeout_s=settings.test_timeout),
-        **({"index_url": settings.index_url} if settings.index_url else {}),
-    )
-    started = time.monotonic()
-    result, _ = harvest_one(spec, settings.out, harvest_settings)
-    allowed = frozenset(settings.licenses) or DEFAULT_ALLOWED
-    kept, rejects, recorded = project_problems(
-        result, SynthesisSettings(settings.min_calls, settings.max_tests), settings.backend, allowed)
-    elements: list[Element] = [(STAT, {"project": spec, "ok": result["ok"], "reason": result["reason"],
-                                       "version": result["version"], "functions_recorded": recorded})]
-    if not result["ok"]:
-        elements.append((REJECT, {"stage": "harvest", "reason": result["reason"] or "failed", "project": spec,
-                                  "detail": result["detail"][:500]}))
-    elements += [(REJECT, reject) for reject in rejects]
-    elements += [(PROBLEM, problem.to_dict()) for problem in kept]
-    settings.store.put("project", key, elements)
-    _log(f"[project] {spec}: {'ok' if result['ok'] else 'FAILED ' + result['reason']}, {recorded} functions, "
-         f"{len(kept)} problems after determinism, {time.monotonic() - started:.0f}s")
-    return elements
+    return _remembered(settings, "project", key, compute)
 
 
 def site_step(site: str, settings: JobSettings) -> list[Element]:
@@ -121,39 +133,36 @@ def site_step(site: str, settings: JobSettings) -> list[Element]:
     from pipelines import competitive_job
     from pipelines.problem import read_jsonl
 
-    key = key_of("site", site, settings.competitive_args)
-    done = settings.store.get("site", key)
-    if done is not None:
-        return [tuple(element) for element in done]
-    out = settings.out / "competitive" / site
-    args = argparse.Namespace(**{**settings.competitive_args, "site": site, "out": out, "backend": settings.backend})
-    if competitive_job.run(args):
-        raise RuntimeError(f"the {site} scrape failed; see the messages above, then rerun the same command")
-    elements: list[Element] = [(STAT, {"site": site, "report": json.loads((out / "report.json").read_text())})]
-    elements += [(REJECT, json.loads(line)) for line in (out / "rejects.jsonl").read_text().splitlines() if line]
-    elements += [(PROBLEM, problem.to_dict()) for problem in read_jsonl(out / "problems.jsonl")]
-    settings.store.put("site", key, elements)
-    return elements
+    def compute() -> list[Element]:
+        out = settings.out / "competitive" / site
+        args = argparse.Namespace(**{**settings.competitive_args, "site": site, "out": out,
+                                     "backend": settings.backend})
+        if competitive_job.run(args):
+            raise RuntimeError(f"the {site} scrape failed; see the messages above, then rerun the same command")
+        elements: list[Element] = [(STAT, {"site": site, "report": json.loads((out / "report.json").read_text())})]
+        elements += [(REJECT, json.loads(line)) for line in (out / "rejects.jsonl").read_text().splitlines() if line]
+        elements += [(PROBLEM, problem.to_dict()) for problem in read_jsonl(out / "problems.jsonl")]
+        return elements
+
+    return _remembered(settings, "site", key_of("site", site, settings.competitive_args), compute)
 
 
 def problems_file_step(path: str, settings: JobSettings) -> list[Element]:
     """Problems made elsewhere (a JSONL of ``Problem`` records): license gate and determinism, like mined ones."""
-    from pipelines import determinism, license_gate
     from pipelines.problem import read_jsonl
+    from pipelines.problems_stage import gate_and_rerun
 
     problems = list(read_jsonl(path))
+
+    def compute() -> list[Element]:
+        kept, rejected = gate_and_rerun(problems, settings.backend, settings.allowed_licenses)
+        elements: list[Element] = [(STAT, {"problems_file": path, "problems": len(problems)})]
+        elements += [(REJECT, p.to_dict()) for p in rejected]
+        elements += [(PROBLEM, p.to_dict()) for p in kept]
+        return elements
+
     key = key_of("problems_file", sorted(p.id for p in problems), settings.licenses)
-    done = settings.store.get("problems_file", key)
-    if done is not None:
-        return [tuple(element) for element in done]
-    allowed = frozenset(settings.licenses) or license_gate.DEFAULT_ALLOWED
-    licensed, unlicensed = license_gate.gate(problems, allowed)
-    kept, unstable = determinism.check(licensed, backend=settings.backend) if licensed else ([], [])
-    elements: list[Element] = [(STAT, {"problems_file": path, "problems": len(problems)})]
-    elements += [(REJECT, p.to_dict()) for p in unlicensed + unstable]
-    elements += [(PROBLEM, p.to_dict()) for p in kept]
-    settings.store.put("problems_file", key, elements)
-    return elements
+    return _remembered(settings, "problems_file", key, compute)
 
 
 SOURCE_STEPS: dict[str, Callable[[str, JobSettings], list[Element]]] = {
@@ -212,15 +221,10 @@ def _sampler(settings: JobSettings) -> Any:
     from pipelines.models.factory import make_sampler
 
     def load() -> Any:
-        threads = settings.model_threads or max(1, (os.cpu_count() or 1) // max(1, _workers_hint()))
         return make_sampler(settings.model, settings.model_backend, model_name=settings.model_name,
-                            threads=threads)
+                            threads=settings.model_threads)
 
     return shared(f"sampler/{settings.model}/{settings.model_backend}/{settings.model_name}", load)
-
-
-def _workers_hint() -> int:
-    return int(os.environ.get("SFTMINE_WORKERS", "1"))
 
 
 def _session(settings: JobSettings) -> Any:

@@ -60,10 +60,17 @@ def project_problems(result: dict, settings: SynthesisSettings, backend: str = "
     if not result["ok"]:
         return [], [], 0
     made, dropped = synthesise(result["records_dir"], origin_of(result), settings)
+    kept, rejected = gate_and_rerun(made, backend, allowed_licenses)
+    return kept, [*dropped, *(p.to_dict() for p in rejected)], len(made) + len(dropped)
+
+
+def gate_and_rerun(problems: list[Problem], backend: str = "bwrap",
+                   allowed_licenses: frozenset[str] | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(kept, rejected) after the license gate, then the determinism reruns of what it let through."""
     gate_args = {} if allowed_licenses is None else {"allowed": allowed_licenses}
-    licensed, unlicensed = license_gate.gate(made, **gate_args)
+    licensed, unlicensed = license_gate.gate(problems, **gate_args)
     kept, unstable = determinism.check(licensed, backend=backend) if licensed else ([], [])
-    return kept, [*dropped, *(p.to_dict() for p in unlicensed + unstable)], len(made) + len(dropped)
+    return kept, unlicensed + unstable
 
 
 def run_problems(results: list[dict], out: Path, backend: str = "bwrap",
