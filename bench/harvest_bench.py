@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.harvest import HarvestSettings, harvest
+from pipelines.sources.harvest import HarvestSettings, harvest
 
 
 def serialisable_functions(records_dir: str) -> int:

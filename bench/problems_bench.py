@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.harvest import HarvestSettings
+from pipelines.sources.harvest import HarvestSettings
 from pipelines.harvest_stage import run_harvest
 from pipelines.problems_stage import run_problems
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines import ci_job, competitive_job
-from pipelines.models.base import CODEX_STOPS, SamplingParams
-from pipelines.models.factory import BACKENDS, EMBEDDED
+from pipelines.filter.models.base import CODEX_STOPS, SamplingParams
+from pipelines.filter.models.factory import BACKENDS, EMBEDDED
 
 SOURCES = ("ci", "competitive", "all")
 STAGES = ("harvest", "problems", "all")
@@ -36,7 +36,7 @@ def _stop(text: str) -> str:
 
 def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     """The Beam job's flags: runner, extra inputs, model and sampling."""
-    from pipelines.beam_job import RUNNERS as BEAM_RUNNERS
+    from pipelines.job.graph import RUNNERS as BEAM_RUNNERS
 
     job = parser.add_argument_group("job (Beam)")
     job.add_argument("--runner", choices=BEAM_RUNNERS, default="FnApiRunner", help="Beam runner")
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace):  # -> JobSettings (imported lazily: Beam loads slowly)
     """The job's settings from parsed flags."""
-    from pipelines.job_steps import JobSettings
+    from pipelines.job.steps import JobSettings
 
     params = SamplingParams(n=args.samples, temperature=args.temperature, top_p=args.top_p,
                             max_tokens=args.max_tokens, stop=tuple(args.stop) if args.stop else CODEX_STOPS,
@@ -121,7 +121,7 @@ def input_errors(args: argparse.Namespace) -> list[str]:
 
 def run_job(args: argparse.Namespace, beam_args: list[str]) -> int:
     """The Beam job over every source named; prints the funnel at the end."""
-    from pipelines import beam_job
+    from pipelines.job import graph as beam_job
 
     errors = input_errors(args)
     if errors:

@@ -13,11 +13,11 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.harvest import HarvestSettings
+from pipelines.sources.harvest import HarvestSettings
 from pipelines.harvest_stage import run_harvest, specs_from
-from pipelines.license_gate import parse_allow_list
+from pipelines.gates.license import parse_allow_list
 from pipelines.problems_stage import run_problems
-from pipelines.synthesis import SynthesisSettings
+from pipelines.problems.synthesis import SynthesisSettings
 from sandbox.suite import SuiteLimits
 from scrapers.pypi import DEFAULT_INDEX
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from pipelines.competitive import Options, Outcome, SandboxChecker, Stage, Why, process_task
+from pipelines.sources.competitive import Options, Outcome, SandboxChecker, Stage, Why, process_task
 from pipelines.problem import dumps, stage_and_reason
 from sandbox.backends import BackendUnavailable
 from scrapers.cache import Cache

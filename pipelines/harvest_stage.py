@@ -16,8 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from pipelines.atomic import write_atomic
-from pipelines.harvest import HarvestSettings, _slug, harvest
+from pipelines.outputs.atomic import write_atomic
+from pipelines.sources.harvest import HarvestSettings, _slug, harvest
 
 
 def _write_json(path: Path, data: object) -> None:

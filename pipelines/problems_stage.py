@@ -14,11 +14,12 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from pipelines import dedup, determinism, license_gate
-from pipelines.atomic import write_atomic
-from pipelines.decontamination import Decontaminator
+from pipelines.gates import dedup, determinism
+from pipelines.gates import license as license_gate
+from pipelines.outputs.atomic import write_atomic
+from pipelines.gates.decontamination import Decontaminator
 from pipelines.problem import Problem, dumps, stage_and_reason
-from pipelines.synthesis import Origin, SynthesisSettings, synthesise
+from pipelines.problems.synthesis import Origin, SynthesisSettings, synthesise
 
 
 class Funnel:

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from pipelines import corpora
+from pipelines.gates import corpora
 from pipelines.problem import Problem
 from sandbox.backends import BACKENDS
 from sandbox.execute import execute

@@ -98,7 +98,7 @@ def tiny_gpt2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_gpt2_sampler(tiny_gpt2_dir: Path) -> Iterator[Any]:
     """A TransformersSampler on the tiny GPT-2, loaded once per session (loading imports torch: seconds)."""
-    from pipelines.models.hf_transformers import TransformersSampler
+    from pipelines.filter.models.hf_transformers import TransformersSampler
 
     sampler = TransformersSampler(tiny_gpt2_dir, threads=1)  # tiny model: more threads only add sync cost
     yield sampler
@@ -255,7 +255,7 @@ def sampler_backed(sampler: Any, *, apply_stop: bool = False) -> Complete:
     ``generations()`` (TransformersSampler) gives real per-token values; any other Sampler's text is
     split into one-character tokens that each carry the sample's mean log-probability.
     """
-    from pipelines.models.base import SamplingParams, truncate_at_stop
+    from pipelines.filter.models.base import SamplingParams, truncate_at_stop
 
     def complete(request: dict) -> list[dict]:
         prompt = request.get("prompt", "")

@@ -1,4 +1,4 @@
-"""``pipelines.assert_tests``: assert statements become data tests, and nothing in them is executed.
+"""``pipelines.problems.assert_tests``: assert statements become data tests, and nothing in them is executed.
 
 Pure unit tests on source snippets parsed with ``ast``; no sandbox.
 """
@@ -13,7 +13,7 @@ import tracemalloc
 
 import pytest
 
-from pipelines.assert_tests import MAX_SEQUENCE, Unconvertible, convert_statements, evaluate
+from pipelines.problems.assert_tests import MAX_SEQUENCE, Unconvertible, convert_statements, evaluate
 from sandbox import wire
 from sandbox.types import FunctionTest
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.beam_job import run_job
-from pipelines.job_outputs import OUTPUT_FILES
-from pipelines.job_steps import JobSettings
-from pipelines.models.base import SamplingParams
+from pipelines.job.graph import run_job
+from pipelines.outputs.writer import OUTPUT_FILES
+from pipelines.job.steps import JobSettings
+from pipelines.filter.models.base import SamplingParams
 from tests.job_fixtures import DUPLICATE, SOLVABLE, UNSOLVED, UNSTABLE, scripted_complete, write_problems
 from tests.model_fixtures import CompletionServer
 

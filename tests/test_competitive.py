@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from pipelines import build_sft
-from pipelines.competitive import Options, Stage, Why, process_task, statement_text
+from pipelines.sources.competitive import Options, Stage, Why, process_task, statement_text
 from pipelines.problem import Problem, Provenance
-from pipelines.solve_wrapper import (
+from pipelines.problems.solve_wrapper import (
     ENTRY_POINT,
     candidate_bodies,
     exec_body,

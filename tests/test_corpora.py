@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import corpora
+from pipelines.gates import corpora
 from sandbox import wire
 from sandbox.execute import execute
 from sandbox.judge import check_value

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipelines.corpora import humaneval
-from pipelines.decontamination import (
+from pipelines.gates.corpora import humaneval
+from pipelines.gates.decontamination import (
     BEHAVIOUR_MATCH,
     NGRAM_OVERLAP,
     Decontaminator,
@@ -229,7 +229,7 @@ def test_ngrams_need_words() -> None:
 
 def test_benchmarks_that_trivial_functions_pass_are_not_used_for_behaviour() -> None:
     """MBPP-style weak tests (``assert f([-1, 4]) == -1``) would flag every 'first item' function."""
-    from pipelines.decontamination import _discriminating
+    from pipelines.gates.decontamination import _discriminating
     from sandbox.types import FunctionTest as Test
 
     weak = [Test(args=[[-1, 4, 5, -6]], expected=-1, compare="eq"), Test(args=[[-7, 2]], expected=-7, compare="eq")]
@@ -240,7 +240,7 @@ def test_benchmarks_that_trivial_functions_pass_are_not_used_for_behaviour() -> 
 
 
 def test_keyword_arguments_of_mined_tests_become_positional_for_the_converse_check() -> None:
-    from pipelines.decontamination import _positional
+    from pipelines.gates.decontamination import _positional
 
     test = FunctionTest(args=[1], kwargs={"c": 3, "b": 2}, expected=6)
     assert _positional(test, ("a", "b", "c")) == FunctionTest(args=[1, 2, 3], expected=6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from pipelines.dedup import EXACT_DUPLICATE, NEAR_DUPLICATE, dedup, exact_key, jaccard, normalised, shingles
+from pipelines.gates.dedup import EXACT_DUPLICATE, NEAR_DUPLICATE, dedup, exact_key, jaccard, normalised, shingles
 from pipelines.problem import Problem, Provenance
 from sandbox.types import FunctionTest, StdioTest
 

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.export import (
+from pipelines.outputs.export import (
     codex_d_record,
     codex_s_record,
     split_docstring,
     write_jsonl_atomic,
     write_training_sets,
 )
-from pipelines.passk import pass_at
+from pipelines.filter.passk import pass_at
 from pipelines.problem import Problem, Provenance, StageVerdict
-from pipelines.solve_wrapper import exec_body, function_prompt
-from pipelines.standalone import Module
-from pipelines.synthesis import Origin, build_problem
+from pipelines.problems.solve_wrapper import exec_body, function_prompt
+from pipelines.problems.standalone import Module
+from pipelines.problems.synthesis import Origin, build_problem
 from sandbox.types import FunctionTest, StdioTest
 
 MODULE = '''\

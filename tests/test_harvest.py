@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.harvest import HarvestSettings, harvest
+from pipelines.sources.harvest import HarvestSettings, harvest
 from pipelines.harvest_stage import run_harvest, specs_from
 from sandbox import wire
 from sandbox.suite import PYTHON, Layout, SuiteLimits, prepare, run_tests

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.license_gate import (
+from pipelines.gates.license import (
     DEFAULT_ALLOWED,
     LICENSE_NOT_ALLOWED,
     LICENSE_UNKNOWN,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from pipelines.model_filter import NO_SAMPLE_PASSES, SAMPLER_ERROR, STAGE, filter_problem, model_prompt
-from pipelines.models.base import Sample, SamplerError, SamplingParams
-from pipelines.passk import pass_at_k
+from pipelines.filter.model_filter import NO_SAMPLE_PASSES, SAMPLER_ERROR, STAGE, filter_problem, model_prompt
+from pipelines.filter.models.base import Sample, SamplerError, SamplingParams
+from pipelines.filter.passk import pass_at_k
 from sandbox.session import Session
 from tests.job_fixtures import SOLVABLE, UNSOLVED
 from tests.model_fixtures import tiny_gpt2_dir, tiny_gpt2_sampler  # noqa: F401 - fixtures

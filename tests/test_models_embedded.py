@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.models import embedded
-from pipelines.models.base import SamplerError
-from pipelines.models.embedded import ModelDownloadError, ModelFiles, ModelPart, ensure_default_model
+from pipelines.filter.models import embedded
+from pipelines.filter.models.base import SamplerError
+from pipelines.filter.models.embedded import ModelDownloadError, ModelFiles, ModelPart, ensure_default_model
 
 VERSION = "0.9.0"
 PAYLOADS = [os.urandom(70_000), os.urandom(50_000), os.urandom(123)]

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from pipelines.models.base import CODEX_STOPS, SamplerError, SamplingParams
-from pipelines.models.openai_http import OpenAICompletions, completions_endpoint
+from pipelines.filter.models.base import CODEX_STOPS, SamplerError, SamplingParams
+from pipelines.filter.models.openai_http import OpenAICompletions, completions_endpoint
 from tests.model_fixtures import (  # noqa: F401 - pytest fixtures
     CompletionServer,
     Reply,

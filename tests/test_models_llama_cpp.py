@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.models.base import SamplerError, SamplingParams
+from pipelines.filter.models.base import SamplerError, SamplingParams
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (scripts/setup.sh builds and installs it)")
 gguf = pytest.importorskip("gguf", reason="the gguf package writes the tiny test model")
 np = pytest.importorskip("numpy")
 
-from pipelines.models.llama_cpp_backend import LlamaCppSampler  # noqa: E402
+from pipelines.filter.models.llama_cpp_backend import LlamaCppSampler  # noqa: E402
 
 N_EMBD, N_HEAD, N_FF, N_LAYER = 64, 4, 128, 2
 SPREAD = 0.15  # scale of the random output weights: small enough that all six favoured tokens turn up

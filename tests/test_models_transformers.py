@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.models.base import Sample, SamplerError, SamplingParams, truncate_at_stop
+from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, truncate_at_stop
 from tests.model_fixtures import tiny_gpt2_dir, tiny_gpt2_sampler  # noqa: F401 - pytest fixtures
 
 PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n'
@@ -93,8 +93,8 @@ def test_greedy_gives_n_identical_samples(tiny_gpt2_sampler):  # noqa: F811
 
 
 def test_factory_picks_transformers_for_a_directory(tiny_gpt2_dir):  # noqa: F811
-    from pipelines.models.factory import describe_backend, make_sampler
-    from pipelines.models.hf_transformers import TransformersSampler
+    from pipelines.filter.models.factory import describe_backend, make_sampler
+    from pipelines.filter.models.hf_transformers import TransformersSampler
 
     assert describe_backend(str(tiny_gpt2_dir)) == "transformers"
     sampler = make_sampler(str(tiny_gpt2_dir), "transformers")
@@ -107,7 +107,7 @@ def test_factory_picks_transformers_for_a_directory(tiny_gpt2_dir):  # noqa: F81
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "no-tokenizer"])
 def test_bad_path_is_a_sampler_error_that_says_what_is_expected(tmp_path: Path, tiny_gpt2_dir, kind):  # noqa: F811
-    from pipelines.models.hf_transformers import TransformersSampler
+    from pipelines.filter.models.hf_transformers import TransformersSampler
 
     path = tmp_path / "model"
     if kind != "missing":

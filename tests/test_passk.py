@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from pipelines.passk import pass_at, pass_at_k
+from pipelines.filter.passk import pass_at, pass_at_k
 
 
 def exact(n: int, c: int, k: int) -> float:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from pipelines.models.base import SamplingParams
+from pipelines.filter.models.base import SamplingParams
 from sandbox.execute import execute
 from sandbox.types import FunctionTest, Task
 
@@ -41,8 +41,8 @@ PROBLEMS = {
 
 def test_embedded_model_solves_tiny_problems() -> None:
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (scripts/setup.sh installs it)")
-    from pipelines.models.embedded import ensure_default_model
-    from pipelines.models.llama_cpp_backend import LlamaCppSampler
+    from pipelines.filter.models.embedded import ensure_default_model
+    from pipelines.filter.models.llama_cpp_backend import LlamaCppSampler
 
     start = time.monotonic()
     path = ensure_default_model()

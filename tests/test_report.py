@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.passk import pass_at, pass_at_k
+from pipelines.filter.passk import pass_at, pass_at_k
 from pipelines.problem import Problem, Provenance, StageVerdict
-from pipelines.report import build_report, write_report
-from pipelines.solve_wrapper import exec_body, function_prompt
+from pipelines.outputs.report import build_report, write_report
+from pipelines.problems.solve_wrapper import exec_body, function_prompt
 from sandbox.types import FunctionTest, StdioTest
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import determinism
-from pipelines.standalone import Why as Standalone
-from pipelines.synthesis import Origin, SynthesisSettings, Why, choose_tests, synthesise, to_test
+from pipelines.gates import determinism
+from pipelines.problems.standalone import Why as Standalone
+from pipelines.problems.synthesis import Origin, SynthesisSettings, Why, choose_tests, synthesise, to_test
 from sandbox import wire
 from sandbox.execute import execute
 from sandbox.types import FunctionTest

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.atomic import write_atomic
-from pipelines.export import codex_d_record
-from pipelines.passk import DEFAULT_KS, pass_at
+from pipelines.outputs.atomic import write_atomic
+from pipelines.outputs.export import codex_d_record
+from pipelines.filter.passk import DEFAULT_KS, pass_at
 from pipelines.problem import Problem
 
 STAGE_ORDER = (

@@ -40,7 +40,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from pipelines.corpora import humaneval, mbpp
+from pipelines.gates.corpora import humaneval, mbpp
 from pipelines.problem import Problem
 from sandbox import wire
 from sandbox.execute import execute
@@ -228,7 +228,7 @@ class Decontaminator:
 
     @classmethod
     def from_corpora(cls, **options: object) -> Decontaminator:
-        """Built from HumanEval and MBPP as ``pipelines.corpora`` imports them."""
+        """Built from HumanEval and MBPP as ``pipelines.gates.corpora`` imports them."""
         return cls(humaneval()[0] + mbpp()[0], **options)
 
     def __enter__(self) -> Decontaminator:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from pipelines.models.base import SamplerError
+from pipelines.filter.models.base import SamplerError
 
 CHUNK = 1 << 20
 

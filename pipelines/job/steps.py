@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines import dedup
-from pipelines.job_store import Store, key_of
-from pipelines.models.base import SamplingParams
+from pipelines.gates import dedup
+from pipelines.job.store import Store, key_of
+from pipelines.filter.models.base import SamplingParams
 from pipelines.problem import Problem
 
 Element = tuple[str, Any]
@@ -96,10 +96,10 @@ def _remembered(settings: JobSettings, step: str, key: str, compute: Callable[[]
 
 def project_step(spec: str, settings: JobSettings) -> list[Element]:
     """Harvest one project, then synthesis, license gate and determinism reruns for its problems."""
-    from pipelines.harvest import HarvestSettings
+    from pipelines.sources.harvest import HarvestSettings
     from pipelines.harvest_stage import harvest_one
     from pipelines.problems_stage import project_problems
-    from pipelines.synthesis import SynthesisSettings
+    from pipelines.problems.synthesis import SynthesisSettings
     from sandbox.suite import SuiteLimits
 
     def compute() -> list[Element]:
@@ -195,7 +195,7 @@ def shard_of(element: Element, shards: int) -> int:
 # --- per-problem steps -----------------------------------------------------------------------
 
 def _decontaminator(settings: JobSettings) -> Any:
-    from pipelines.decontamination import Decontaminator
+    from pipelines.gates.decontamination import Decontaminator
 
     return shared(f"decontaminator/{settings.backend}", lambda: Decontaminator.from_corpora(backend=settings.backend))
 
@@ -218,7 +218,7 @@ def filter_key(data: dict, settings: JobSettings) -> str:
 
 
 def _sampler(settings: JobSettings) -> Any:
-    from pipelines.models.factory import make_sampler
+    from pipelines.filter.models.factory import make_sampler
 
     def load() -> Any:
         return make_sampler(settings.model, settings.model_backend, model_name=settings.model_name,
@@ -235,7 +235,7 @@ def _session(settings: JobSettings) -> Any:
 
 def filter_step(data: dict, settings: JobSettings) -> Element:
     """Sample n completions, run them in one sandbox session, keep the problem if one passes."""
-    from pipelines.model_filter import SAMPLER_ERROR, filter_problem
+    from pipelines.filter.model_filter import SAMPLER_ERROR, filter_problem
     from sandbox.types import Limits
 
     key = filter_key(data, settings)

@@ -27,8 +27,8 @@ os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import apache_beam as beam  # noqa: E402
 from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 
-from pipelines.job_outputs import write_outputs
-from pipelines.job_steps import (
+from pipelines.outputs.writer import write_outputs
+from pipelines.job.steps import (
     SOURCE,
     Element,
     JobSettings,

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.outcome import parse_outcome
+from pipelines.sources.outcome import parse_outcome
 from sandbox.suite import (
     PYTHON,
     Layout,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pipelines.atomic import write_atomic
-from pipelines.export import write_jsonl_atomic, write_training_sets
-from pipelines.job_steps import PROBLEM, REJECT, STAT, Element, JobSettings, filter_key
+from pipelines.outputs.atomic import write_atomic
+from pipelines.outputs.export import write_jsonl_atomic, write_training_sets
+from pipelines.job.steps import PROBLEM, REJECT, STAT, Element, JobSettings, filter_key
 from pipelines.problem import Problem
-from pipelines.report import build_report, write_report
+from pipelines.outputs.report import build_report, write_report
 
 OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jsonl", "report.json", "report.md",
                 "funnel.png", "pass_rate.png")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from pipelines.models.base import Sampler, SamplerError
+from pipelines.filter.models.base import Sampler, SamplerError
 
 BACKENDS = ("auto", "http", "llama-cpp", "transformers")
 EMBEDDED = "embedded"
@@ -42,11 +42,11 @@ def make_sampler(spec: str = EMBEDDED, backend: str = "auto", *, model_name: str
     if chosen not in BACKENDS[1:]:
         raise SamplerError(f"unknown model backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if chosen == "http":
-        from pipelines.models.openai_http import OpenAICompletions
+        from pipelines.filter.models.openai_http import OpenAICompletions
 
         return OpenAICompletions(spec, model_name)
     if spec == EMBEDDED:
-        from pipelines.models.embedded import ensure_default_model
+        from pipelines.filter.models.embedded import ensure_default_model
 
         path = ensure_default_model(cache_dir, log=log)
     else:
@@ -55,10 +55,10 @@ def make_sampler(spec: str = EMBEDDED, backend: str = "auto", *, model_name: str
             raise SamplerError(f"model {spec!r} not found: pass 'embedded', a server URL (http://host:port/v1), "
                                f"a .gguf file or a transformers model directory")
     if chosen == "llama-cpp":
-        from pipelines.models.llama_cpp_backend import LlamaCppSampler
+        from pipelines.filter.models.llama_cpp_backend import LlamaCppSampler
 
         return LlamaCppSampler(path, threads=threads)
-    from pipelines.models.hf_transformers import TransformersSampler
+    from pipelines.filter.models.hf_transformers import TransformersSampler
 
     if path.is_file():  # a GGUF file read by transformers (no compile needed, slower)
         return TransformersSampler(path.parent, gguf_file=path.name, threads=threads)

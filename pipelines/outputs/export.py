@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipelines.atomic import write_atomic
+from pipelines.outputs.atomic import write_atomic
 from pipelines.problem import Problem
 
 # What of meta["filter"] rides along: everything but the stop list and other sampling switches.

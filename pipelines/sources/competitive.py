@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pipelines.problem import Problem, Provenance
-from pipelines.solve_wrapper import candidate_bodies, function_problem
+from pipelines.problems.solve_wrapper import candidate_bodies, function_problem
 from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import Limits, StdioTest, Verdict

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from pipelines.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
+from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
 
 EMPTY_ANSWERS_ALLOWED = 3  # consecutive answers with no choices before giving up (a server that never samples)
 MAX_RETRY_AFTER_S = 120.0  # a Retry-After longer than this is capped: the run should not stall for hours

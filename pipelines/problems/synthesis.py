@@ -1,7 +1,7 @@
 """Problems from call records, the way the Codex paper's CI problems were made.
 
 For each recorded top-level function with enough fully serialisable calls: find its source, keep
-it only if it is standalone (``pipelines.standalone``), and build the prompt (the module context
+it only if it is standalone (``pipelines.problems.standalone``), and build the prompt (the module context
 it needs, the signature without harmless decorators, the docstring), the reference solution (the
 body) and up to T tests chosen for diversity, expected exceptions included. Every function that
 does not become a problem gets a reject record with its reason.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.problem import Problem, Provenance
-from pipelines.standalone import Module, context_for
+from pipelines.problems.standalone import Module, context_for
 from sandbox.types import FunctionTest
 
 STAGE = "synthesis"

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.assert_tests import convert_statements
+from pipelines.problems.assert_tests import convert_statements
 from pipelines.problem import Problem, Provenance
 
 # The project's checkout sits beside shared/ (CI and developer machines alike).

@@ -14,8 +14,8 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
-from pipelines.models.base import Sample, Sampler, SamplerError, SamplingParams
-from pipelines.passk import pass_at
+from pipelines.filter.models.base import Sample, Sampler, SamplerError, SamplingParams
+from pipelines.filter.passk import pass_at
 from pipelines.problem import Problem
 from sandbox.execute import execute
 from sandbox.session import Session

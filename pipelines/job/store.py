@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.atomic import write_atomic
+from pipelines.outputs.atomic import write_atomic
 
 
 def key_of(*parts: object) -> str:

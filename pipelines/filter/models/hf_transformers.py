@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
+from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
 
 EXPECTED = ("a transformers model directory with config.json, the weights (model.safetensors or pytorch_model.bin) "
             "and tokenizer files (tokenizer.json or vocab/merges), or a directory holding the GGUF file named")

@@ -1,0 +1,1 @@
+"""sftmine's pipeline: sources -> problems -> gates -> filter -> outputs, wired by ``job`` (see README)."""

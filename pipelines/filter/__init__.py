@@ -1,0 +1,1 @@
+"""The base-model filter: samplers (``models/``), the filter itself and pass@k."""

@@ -1,0 +1,1 @@
+"""Outputs: training-set exporters, the report, and the one writer."""

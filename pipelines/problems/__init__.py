@@ -1,0 +1,1 @@
+"""Turning raw material into problems: synthesis from call records, solve wrappers, assert tests."""

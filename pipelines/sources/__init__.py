@@ -1,0 +1,1 @@
+"""Where raw material comes from: CI harvests of projects, competitive sites, problems files."""
