@@ -7,6 +7,7 @@ behaviour is checked on both engines, which must record the same things.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ from tracer.config import Config
 from tracer.install import install, site_packages_of
 
 FIXTURES = Path(__file__).resolve().parent / "tracer_fixtures"
+TRACER = Path(__file__).resolve().parent.parent / "tracer"
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +75,7 @@ def test_summary_names_the_engine_and_counts_no_errors(traced) -> None:
     summary = summaries[0]["summary"]
     assert summary["engine"] == engine and summary["errors"] == 0 and not summary["disabled"]
     assert summary["records"] == len(records)
+    assert summary["engine_why"] == ("" if engine == "c" else "engine 'python' asked for")
 
 
 def test_defaults_keywords_and_star_arguments(traced) -> None:
@@ -216,6 +219,7 @@ def test_python_engine_used_when_c_is_missing(tmp_path: Path) -> None:
     assert run_traced(python, out, "auto").returncode == 0
     _, summaries = read_records(out)
     assert summaries[0]["summary"]["engine"] == "python"
+    assert summaries[0]["summary"]["engine_why"].startswith("C engine unavailable")
 
 
 def test_config_round_trips_through_the_environment() -> None:
@@ -223,3 +227,43 @@ def test_config_round_trips_through_the_environment() -> None:
     assert Config.from_env(config.to_env()) == config
     assert Config.from_env({}) is None
     assert sys.platform.startswith("linux")
+
+
+def tracer_imports() -> tuple[dict[str, set[str]], set[str]]:
+    """(tracer module -> tracer modules it imports, other top-level imports), counting imports inside functions."""
+    modules = {path.stem for path in TRACER.glob("*.py")}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    outside: set[str] = set()
+    for path in TRACER.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                outside.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                outside.add(node.module.split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 1, f"{path.name}: import above the tracer package"
+                names = [node.module.split(".")[0]] if node.module else [alias.name for alias in node.names]
+                graph[path.stem].update(name for name in names if name in modules)
+    return graph, outside
+
+
+def test_tracer_modules_import_no_cycle() -> None:
+    graph, _ = tracer_imports()
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        assert module not in path, f"import cycle: {' -> '.join([*path[path.index(module):], module])}"
+        if module in done:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert graph["types"] == set() and "collector" not in graph["pyhook"] | graph["ctracer"] | graph["calls"]
+
+
+def test_tracer_imports_only_the_standard_library() -> None:
+    _, outside = tracer_imports()
+    assert outside - set(sys.stdlib_module_names) == set()

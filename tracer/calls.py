@@ -16,8 +16,10 @@ from __future__ import annotations
 import dis
 import sys
 import threading
+from collections.abc import Callable
+from types import FrameType, TracebackType
 
-from .collector import Collector, Function
+from .types import Call, Function, Outcome, Recorder
 from .values import snapshot
 
 RETURN_OPS = frozenset(dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in dis.opmap)
@@ -26,7 +28,7 @@ RESOLVE_WITHIN_EVENTS = 64
 WATCH_CALLERS = 64
 
 
-def exception_record(exc: BaseException) -> dict:
+def exception_record(exc: BaseException) -> Outcome:
     """``{"raised": {"type", "message"}}`` for an exception a recorded call raised."""
     kind = type(exc)
     name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
@@ -37,7 +39,8 @@ def exception_record(exc: BaseException) -> dict:
     return {"raised": {"type": name, "message": message}}
 
 
-def _passes_through(exc: object, frame, tb=None) -> bool:
+def _passes_through(exc: object, frame: FrameType, tb: TracebackType | None = None) -> bool:
+    """Whether the exception's traceback runs through ``frame``."""
     if not isinstance(exc, BaseException):
         return False
     tb = tb if tb is not None else exc.__traceback__
@@ -48,7 +51,7 @@ def _passes_through(exc: object, frame, tb=None) -> bool:
     return False
 
 
-def first_entry(frame) -> bool:
+def first_entry(frame: FrameType) -> bool:
     """Whether a generator or coroutine frame starts now rather than resumes (``RESUME 0``)."""
     if RESUME is None:
         return frame.f_lasti <= 0
@@ -60,12 +63,12 @@ def first_entry(frame) -> bool:
 class CallTracker:
     """Pairs call snapshots with outcomes; holds the per-thread unresolved unwinds."""
 
-    def __init__(self, collector: Collector) -> None:
+    def __init__(self, collector: Recorder) -> None:
         self.collector = collector
         self.unwound: dict[int, list] = {}  # thread id -> [[(function, call, frame), ...], events waited]
         self.watched: dict[int, list] = {}  # thread id -> caller frames given our trace function
 
-    def enter(self, function: Function, frame) -> dict | None:
+    def enter(self, function: Function, frame: FrameType) -> Call | None:
         """Snapshot a call; None when there is no return to wait for (generators, coroutines)."""
         if function.kind != "function":
             if first_entry(frame):
@@ -73,7 +76,7 @@ class CallTracker:
             return None
         return self.collector.snapshot_call(function, frame)
 
-    def leave(self, function: Function, call: dict, frame, value: object) -> None:
+    def leave(self, function: Function, call: Call, frame: FrameType, value: object) -> None:
         """A recorded frame's return event: a result, or an unwind to resolve later."""
         if frame.f_code.co_code[frame.f_lasti] in RETURN_OPS:
             self.collector.finish(function, call, {"result": snapshot(value, self.collector.max_bytes)})
@@ -83,11 +86,12 @@ class CallTracker:
         entry[1] = 0
         self._watch_callers(frame)
 
-    def _global_trace(self, frame, event: str, arg: object) -> None:
+    def _global_trace(self, frame: FrameType, event: str, arg: object) -> None:
         """Installed only while an unwind is unresolved; new frames are not traced."""
         return None
 
-    def _local_trace(self, frame, event: str, arg: object):
+    def _local_trace(self, frame: FrameType, event: str, arg: object) -> Callable[[FrameType, str, object], object]:
+        """Per-frame trace function: an ``exception`` event settles the unwinds it passes."""
         if event == "exception":
             try:
                 self._settle(arg[1], arg[2])
@@ -95,7 +99,7 @@ class CallTracker:
                 self.collector.error(exc)
         return self._local_trace
 
-    def _watch_callers(self, frame) -> None:
+    def _watch_callers(self, frame: FrameType) -> None:
         """Give the callers a trace function so that the exception's arrival is an event."""
         current = sys.gettrace()
         if current is not None and current != self._global_trace:
@@ -113,6 +117,7 @@ class CallTracker:
         sys.settrace(self._global_trace)
 
     def _unwatch(self) -> None:
+        """Take our trace function off the frames this thread watched."""
         for frame in self.watched.pop(threading.get_ident(), []):
             if frame.f_trace == self._local_trace:
                 frame.f_trace = None
@@ -120,7 +125,7 @@ class CallTracker:
         if sys.gettrace() == self._global_trace:
             sys.settrace(None)
 
-    def _settle(self, exc: object, tb: object = None) -> None:
+    def _settle(self, exc: object, tb: TracebackType | None = None) -> None:
         """Finish every unwind of this thread whose frame the exception passed through."""
         ident = threading.get_ident()
         entry = self.unwound.get(ident)
@@ -138,7 +143,7 @@ class CallTracker:
             del self.unwound[ident]
             self._unwatch()
 
-    def resolve(self, frame, event: str) -> None:
+    def resolve(self, frame: FrameType, event: str) -> None:
         """Called on every event while some unwind is unresolved: find the exception it raised."""
         ident = threading.get_ident()
         entry = self.unwound.get(ident)

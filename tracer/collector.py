@@ -1,9 +1,10 @@
 """Policy of the tracer: which code is recorded, what a record holds, caps, output and errors.
 
-The engines (``pyhook`` in pure Python, ``_ctracer`` in C) only deliver events; the collector
-decides once per code object whether it is the project's own function, snapshots arguments at call
-time, pairs them with the result, keeps at most K distinct pairs per function, and streams records
-to this process's JSONL file. A failure inside the tracer is counted, never raised into the suite.
+The engines (``pyhook`` in pure Python, ``_ctracer`` in C, picked by ``engines.choose``) only
+deliver events, through the ``types.Recorder`` interface this class meets. The collector decides
+once per code object whether it is the project's own function, snapshots arguments at call time,
+pairs them with the result, keeps at most K distinct pairs per function, and streams records to
+this process's JSONL file. A failure inside the tracer is counted, never raised into the suite.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import hashlib
 import inspect
 import json
 import os
-import sys
 import threading
-from dataclasses import dataclass, field
+from types import CodeType, FrameType
 
 from .config import TEST_DIRS, TEST_FILES, Config
+from .engines import choose
+from .types import Call, Engine, Function, Outcome, Record
 from .values import plain_state, snapshot
 
 CO_GENERATOR = inspect.CO_GENERATOR
@@ -31,21 +33,7 @@ ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
 _OWN_DIR = os.path.dirname(os.path.realpath(__file__))
 
 
-@dataclass
-class Function:
-    """What the collector knows about one recorded code object."""
-
-    file: str
-    line: int
-    qualname: str
-    kind: str
-    params: list[tuple[str, str]]
-    seen: set[bytes] = field(default_factory=set)
-    calls: int = 0
-    done: bool = False
-
-
-def _params(code) -> list[tuple[str, str]]:
+def _params(code: CodeType) -> list[tuple[str, str]]:
     """(name, kind) of each parameter: pos, kwonly, var (*args) or varkw (**kwargs)."""
     names = code.co_varnames
     positional = code.co_argcount
@@ -61,7 +49,8 @@ def _params(code) -> list[tuple[str, str]]:
     return params
 
 
-def _kind(code) -> str:
+def _kind(code: CodeType) -> str:
+    """function, generator, coroutine or async_generator."""
     flags = code.co_flags
     if flags & CO_ASYNC_GENERATOR:
         return "async_generator"
@@ -80,14 +69,14 @@ class Collector:
         self.max_pairs = config.max_pairs
         self.max_bytes = config.max_value_bytes
         self._files: dict[str, bool] = {}
-        self.functions: dict[object, Function | None] = {}
+        self.functions: dict[CodeType, Function | None] = {}
         self.lock = threading.Lock()
         self.records = 0
         self.errors = 0
         self.error_kinds: dict[str, int] = {}
         self.disabled = False
         self.engine = ""
-        self.extra_errors = lambda: 0  # failures counted by an engine outside Python
+        self.engine_why = ""  # why the pure-Python engine runs; "" for the C one
         self._out = None
         self._pid = 0
 
@@ -130,7 +119,7 @@ class Collector:
             or any(part in TEST_DIRS for part in parts[:-1])
         )
 
-    def decide(self, code) -> Function | None:
+    def decide(self, code: CodeType) -> Function | None:
         """The Function for a code object, or None to ignore it; decided once and cached."""
         function = None
         name = code.co_name
@@ -148,11 +137,11 @@ class Collector:
 
     # -- records -----------------------------------------------------------------------------
 
-    def snapshot_call(self, function: Function, frame) -> dict:
+    def snapshot_call(self, function: Function, frame: FrameType) -> Call:
         """The arguments as they are at call time, plus the class of ``self`` for methods."""
         local = frame.f_locals
         args = [[name, kind, snapshot(local.get(name), self.max_bytes)] for name, kind in function.params]
-        call: dict = {"args": args}
+        call: Call = {"args": args}
         if function.params and function.params[0][0] in ("self", "cls") and function.params[0][1] == "pos":
             first = local.get(function.params[0][0])
             if function.params[0][0] == "cls" and isinstance(first, type):
@@ -165,7 +154,7 @@ class Collector:
                     call["self"] = state["v"]
         return call
 
-    def finish(self, function: Function, call: dict, outcome: dict) -> None:
+    def finish(self, function: Function, call: Call, outcome: Outcome) -> None:
         """Pair a call with its outcome and write it if the pair is new; retire full functions."""
         key = hashlib.blake2b(
             json.dumps([call["args"], outcome], sort_keys=True, default=repr).encode(), digest_size=12
@@ -184,7 +173,7 @@ class Collector:
             if len(function.seen) >= self.max_pairs or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
                 function.done = True
 
-    def _write(self, record: dict) -> None:
+    def _write(self, record: Record) -> None:
         out = self._output()
         out.write(json.dumps(record, separators=(",", ":"), default=repr) + "\n")
         self.records += 1
@@ -208,12 +197,12 @@ class Collector:
         if self.errors >= MAX_ERRORS:
             self.disabled = True
 
-    def close(self) -> None:
-        """Write this process's summary line and flush."""
+    def close(self, engine_errors: int = 0) -> None:
+        """Write this process's summary line and flush; ``engine_errors`` are those the engine counted."""
         try:
             summary = {
-                "pid": os.getpid(), "engine": self.engine, "records": self.records,
-                "errors": self.errors + self.extra_errors(),
+                "pid": os.getpid(), "engine": self.engine, "engine_why": self.engine_why, "records": self.records,
+                "errors": self.errors + engine_errors,
                 "error_kinds": self.error_kinds, "disabled": self.disabled,
                 "functions": sum(1 for f in self.functions.values() if f is not None and f.seen),
             }
@@ -224,16 +213,18 @@ class Collector:
             pass
 
 
-_active: tuple[Collector, object] | None = None
+_active: tuple[Collector, Engine] | None = None
 
 
-def start(config: Config):
+def start(config: Config) -> Collector:
     """Start recording in this process (and its future threads); returns the collector."""
     global _active
     if _active is not None:
         return _active[0]
     collector = Collector(config)
-    engine = _choose_engine(config, collector)
+    factory, collector.engine_why = choose(config.engine)
+    engine = factory(collector)
+    collector.engine = engine.name
     engine.start()
     _active = (collector, engine)
     atexit.register(stop)
@@ -248,21 +239,4 @@ def stop() -> None:
     collector, engine = _active
     _active = None
     engine.stop()
-    collector.close()
-
-
-def _choose_engine(config: Config, collector: Collector):
-    """The C engine when it imports (and is asked for or ``auto``), else pure Python; says which."""
-    from .pyhook import PyTracer
-
-    if config.engine in ("auto", "c"):
-        try:
-            from .ctracer import CTracer
-
-            collector.engine = "c"
-            return CTracer(collector)
-        except ImportError as exc:
-            if config.engine == "c":
-                sys.stderr.write(f"[sftmine-tracer] C engine unavailable ({exc}); using pure Python\n")
-    collector.engine = "python"
-    return PyTracer(collector)
+    collector.close(engine.errors())

@@ -1,31 +1,34 @@
-"""The C engine's Python side: same interface as ``pyhook.PyTracer``, hook written in C.
+"""The C engine's Python side: the ``types.Engine`` interface, with the hook written in C.
 
-Raises ImportError when the compiled ``_ctracer`` module is absent, and the collector falls
-back to the pure-Python engine. ``tracer.build`` compiles it for a given interpreter.
+Importing it raises ImportError when the compiled ``_ctracer`` module is absent, and
+``engines.choose`` falls back to the pure-Python engine. ``tracer.build`` compiles it for a given
+interpreter.
 """
 
 from __future__ import annotations
 
 import threading
+from types import FrameType
 
 from . import _ctracer
 from .calls import CallTracker
-from .collector import Collector
+from .types import Recorder
 
 
 class CTracer:
     """Hooks this thread now and each new thread on its first event, as coverage.py does."""
 
-    def __init__(self, collector: Collector) -> None:
+    name = "c"
+
+    def __init__(self, collector: Recorder) -> None:
         self.collector = collector
         tracker = CallTracker(collector)
         self.tracer = _ctracer.Tracer(
             wants_file=collector.wants_file, decide=collector.decide, enter=tracker.enter,
             leave=tracker.leave, resolve=tracker.resolve, unwound=tracker.unwound,
         )
-        collector.extra_errors = lambda: self.tracer.errors
 
-    def _bootstrap(self, frame, event, arg) -> None:
+    def _bootstrap(self, frame: FrameType, event: str, arg: object) -> None:
         """Runs once on a new thread: replace the Python bootstrap hook with the C one."""
         self.tracer.start()
 
@@ -38,3 +41,7 @@ class CTracer:
         """Unhook this thread; other threads unhook themselves at their next event."""
         threading.setprofile(None)
         self.tracer.stop()
+
+    def errors(self) -> int:
+        """Failures the C hook counted and cleared."""
+        return self.tracer.errors

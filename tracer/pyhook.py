@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
+from types import FrameType
 
 from .calls import CallTracker
-from .collector import Collector, Function
+from .types import Call, Function, Recorder
 
 _MISSING = object()
 
@@ -18,7 +20,9 @@ _MISSING = object()
 class PyTracer:
     """Installs the hook on this thread and, through ``threading.setprofile``, on new threads."""
 
-    def __init__(self, collector: Collector) -> None:
+    name = "python"
+
+    def __init__(self, collector: Recorder) -> None:
         self.collector = collector
         self.stopped = False
         self.hook = self._make_hook()
@@ -34,7 +38,12 @@ class PyTracer:
         threading.setprofile(None)
         sys.setprofile(None)
 
-    def _make_hook(self):
+    def errors(self) -> int:
+        """Always 0: this engine counts its failures through ``Recorder.error``."""
+        return 0
+
+    def _make_hook(self) -> Callable[[FrameType, str, object], None]:
+        """The profile hook, a closure over local names so that ignored events cost little."""
         collector = self.collector
         functions = collector.functions
         files: dict[str, bool] = {}
@@ -42,10 +51,10 @@ class PyTracer:
         decide = collector.decide
         tracker = CallTracker(collector)
         enter, leave, resolve, unwound = tracker.enter, tracker.leave, tracker.resolve, tracker.unwound
-        pending: dict[int, tuple[Function, dict]] = {}
+        pending: dict[int, tuple[Function, Call]] = {}
         tracer = self
 
-        def hook(frame, event, arg):
+        def hook(frame: FrameType, event: str, arg: object) -> None:
             if tracer.stopped or collector.disabled:
                 sys.setprofile(None)
                 return
