@@ -17,9 +17,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.sources.harvest import HarvestSettings
 from pipelines.harvest_stage import run_harvest
 from pipelines.problems_stage import run_problems
+
+from pipelines.sources.harvest import HarvestSettings
 
 
 def run(argv: Sequence[str] | None = None) -> dict:

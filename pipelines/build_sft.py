@@ -1,32 +1,30 @@
-"""``python -m pipelines.build_sft``: the one entry point.
+"""``python -m pipelines.build_sft``: the one entry point, one Beam graph for every source and stage.
 
-By default (``--stage all``) it runs the whole job as a Beam pipeline (``beam_job``): sources ->
-problems -> dedup -> decontamination -> base-model filter -> Codex-S / Codex-D sets and a report.
-``--stage harvest`` and ``--stage problems`` stop early on the sequential path of each source.
-Flags this parser does not know are passed to Beam (``--project``, ``--region``, ... for Dataflow).
+Sources -> problems -> gates -> filter -> writer (``pipelines.job.graph``); ``--stage harvest`` and
+``--stage problems`` cut the graph earlier, through the same writer. Flags this parser does not
+know are passed to Beam (``--project``, ``--region``, ... for Dataflow).
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from pipelines import ci_job, competitive_job
 from pipelines.filter.models.base import CODEX_STOPS, SamplingParams
 from pipelines.filter.models.factory import BACKENDS, EMBEDDED
+from pipelines.gates.license import parse_allow_list
+from pipelines.sources import competitive_site
+from scrapers.pypi import DEFAULT_INDEX
 
 SOURCES = ("ci", "competitive", "all")
 STAGES = ("harvest", "problems", "all")
 SANDBOX_BACKENDS = ("bwrap", "docker-runsc")
-
-
-RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "ci": ci_job.run,
-    "competitive": competitive_job.run,
-}
+RUNNERS = ("FnApiRunner", "DaskRunner", "DataflowRunner", "FlinkRunner", "SparkRunner")
+# A world-traversable default: the sandbox runs as an unprivileged uid and must reach the work dir.
+DEFAULT_WORK = Path(os.environ.get("SFTMINE_WORK", "/var/tmp/sftmine"))
 
 
 def _stop(text: str) -> str:
@@ -34,17 +32,34 @@ def _stop(text: str) -> str:
     return codecs.decode(text, "unicode_escape")
 
 
-def add_job_arguments(parser: argparse.ArgumentParser) -> None:
-    """The Beam job's flags: runner, extra inputs, model and sampling."""
-    from pipelines.job.graph import RUNNERS as BEAM_RUNNERS
+def _files(text: str) -> tuple[str, ...]:
+    return tuple(str(Path(item.strip()).resolve()) for item in text.split(",") if item.strip())
 
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    """The graph's flags: stage, runner, extra inputs, resuming."""
     job = parser.add_argument_group("job (Beam)")
-    job.add_argument("--runner", choices=BEAM_RUNNERS, default="FnApiRunner", help="Beam runner")
-    job.add_argument("--workers", type=int, default=None, help="FnApiRunner worker processes (default: cores)")
+    job.add_argument("--stage", choices=STAGES, default="all",
+                     help="where the graph ends: harvest (sources only), problems (+ synthesis and gates), all")
+    job.add_argument("--runner", choices=RUNNERS, default="FnApiRunner", help="Beam runner")
+    job.add_argument("--workers", type=int, default=None,
+                     help="FnApiRunner worker processes (default: the cores; 1 runs in this process, for debugging)")
     job.add_argument("--dask-address", default="", help="DaskRunner: the scheduler, e.g. tcp://127.0.0.1:8786")
     job.add_argument("--problems", action="append", default=[], metavar="FILE",
-                     help="also filter the problems in this JSONL file (repeatable)")
+                     help="also take the problems in this JSONL file through the gates and the filter (repeatable)")
+    job.add_argument("--retry-failed", action="store_true",
+                     help="redo stored failures (failed harvests, sampler errors) instead of reusing them")
     job.add_argument("--progress-interval", type=float, default=15.0, help="seconds between progress lines")
+    gates = parser.add_argument_group("gates")
+    gates.add_argument("--licenses", type=parse_allow_list, default=frozenset(),
+                       help="SPDX ids allowed, separated by commas or spaces (default: the permissive allow-list)")
+    gates.add_argument("--benchmarks", type=_files, default=(),
+                       help="comma-separated benchmark files in HumanEval's JSONL shape to decontaminate against, "
+                            "besides the bundled HumanEval and MBPP")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filter's flags: the base model and how it is sampled."""
     model = parser.add_argument_group("base model and sampling (Codex defaults)")
     model.add_argument("--model", default=EMBEDDED,
                        help="'embedded' (Qwen2.5-Coder-0.5B GGUF from PyPI), a server URL (http://host:port/v1), "
@@ -62,44 +77,69 @@ def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--sample-timeout", type=float, default=3.0, help="seconds per test of a sample")
 
 
+def add_ci_arguments(group: argparse._ActionsContainer) -> None:
+    """The flags of the CI source."""
+    group.add_argument("--packages", type=str, default="", help="comma-separated PyPI specs: NAME or NAME==VERSION")
+    group.add_argument("--repos", type=str, default="", help="comma-separated git URLs, each optionally URL@REF")
+    group.add_argument("--package-list", type=str, default=None, help="file with one package spec per line")
+    group.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work directory (sdists, envs, records)")
+    group.add_argument("--index-url", type=str, default=DEFAULT_INDEX, help="package index for PREPARE")
+    group.add_argument("--prepare-timeout", type=int, default=900, help="seconds per PREPARE phase")
+    group.add_argument("--test-timeout", type=int, default=900, help="seconds per traced TEST run")
+    group.add_argument("--max-pairs", type=int, default=50, help="distinct (args, result) pairs kept per function")
+    group.add_argument("--min-calls", type=int, default=3, help="serialisable calls a function needs to be a problem")
+    group.add_argument("--max-tests", type=int, default=10, help="tests per problem, chosen for diversity")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: shared flags, the job's, then one group per source."""
+    """The command line: shared flags, the job's, the model's, then one group per source."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.build_sft", description="Mine SFT problems.")
     parser.add_argument("--source", choices=SOURCES, default="competitive", help="which miner to run")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     parser.add_argument("--backend", choices=SANDBOX_BACKENDS, default="bwrap", help="sandbox")
-    parser.add_argument("--stage", choices=STAGES, default="all",
-                        help="how far to go: harvest or problems (sequential, stop early) or all (the Beam job)")
     add_job_arguments(parser)
-    ci_job.add_arguments(parser.add_argument_group("ci (PyPI packages and git repositories)"))
-    competitive = parser.add_argument_group("competitive (Codeforces, AtCoder)")
-    competitive_job.add_arguments(competitive)
-    parser.set_defaults(competitive_dests=[action.dest for action in competitive._group_actions])
+    add_model_arguments(parser)
+    add_ci_arguments(parser.add_argument_group("ci (PyPI packages and git repositories)"))
+    competitive_site.add_arguments(parser.add_argument_group("competitive (Codeforces, AtCoder)"))
     return parser
 
 
 def settings_from(args: argparse.Namespace):  # -> JobSettings (imported lazily: Beam loads slowly)
     """The job's settings from parsed flags."""
-    from pipelines.job.steps import JobSettings
+    from pipelines.job.settings import JobSettings
 
     params = SamplingParams(n=args.samples, temperature=args.temperature, top_p=args.top_p,
                             max_tokens=args.max_tokens, stop=tuple(args.stop) if args.stop else CODEX_STOPS,
                             logprobs=not args.no_logprobs)
-    competitive_args = {dest: getattr(args, dest) for dest in args.competitive_dests}
-    competitive_args["cache_dir"] = Path(competitive_args["cache_dir"]).resolve()
     return JobSettings(
-        out=args.out.resolve(), work=args.work.resolve(), backend=args.backend, index_url=args.index_url,
-        prepare_timeout=args.prepare_timeout, test_timeout=args.test_timeout, max_pairs=args.max_pairs,
-        min_calls=args.min_calls, max_tests=args.max_tests,
-        licenses=tuple(sorted(x.strip() for x in args.licenses.split(",") if x.strip())),
-        competitive_args=competitive_args, model=args.model, model_backend=args.model_backend,
-        model_name=args.model_name, model_threads=args.model_threads, params=params,
-        sample_timeout_s=args.sample_timeout,
+        out=args.out.resolve(), work=args.work.resolve(), stage=args.stage, backend=args.backend,
+        retry_failed=args.retry_failed, index_url=args.index_url, prepare_timeout=args.prepare_timeout,
+        test_timeout=args.test_timeout, max_pairs=args.max_pairs, min_calls=args.min_calls, max_tests=args.max_tests,
+        licenses=tuple(sorted(args.licenses)), benchmarks=args.benchmarks,
+        competitive=competitive_site.CompetitiveSettings.from_args(args), model=args.model,
+        model_backend=args.model_backend, model_name=args.model_name, model_threads=args.model_threads,
+        params=params, sample_timeout_s=args.sample_timeout,
     )
+
+
+def sources_from(args: argparse.Namespace) -> list[dict]:
+    """The job's sources from the command line."""
+    from pipelines.sources.ci import specs_from
+
+    sources: list[dict] = []
+    if args.source in ("ci", "all"):
+        specs = specs_from(args.packages, args.repos, args.package_list)
+        sources += [{"type": "project", "name": spec} for spec in specs]
+    if args.source in ("competitive", "all"):
+        sources.append({"type": "site", "name": args.site})
+    for path in args.problems or ():
+        sources.append({"type": "problems_file", "name": str(Path(path).resolve())})
+    return sources
 
 
 def input_errors(args: argparse.Namespace) -> list[str]:
     """What is wrong with the inputs, found before any worker starts (a worker's traceback helps nobody)."""
+    from pipelines.gates.corpora import benchmark_file
     from pipelines.problem import ProblemFormatError, read_jsonl
 
     errors = []
@@ -110,54 +150,51 @@ def input_errors(args: argparse.Namespace) -> list[str]:
             errors.append(f"--problems {path}: cannot read it ({exc.strerror}); pass a JSONL file of problem records")
         except ProblemFormatError as exc:
             errors.append(f"--problems {exc}; fix or remove that record")
+    for path in args.benchmarks:
+        try:
+            benchmark_file(path)
+        except OSError as exc:
+            errors.append(f"--benchmarks {path}: cannot read it ({exc.strerror}); pass a JSONL file in HumanEval's "
+                          "shape (task_id, prompt, canonical_solution, test, entry_point)")
+        except ValueError as exc:
+            errors.append(f"--benchmarks {exc}")
+    if args.package_list and not Path(args.package_list).is_file():
+        errors.append(f"--package-list {args.package_list}: no such file; pass a file with one package spec a line")
     remote = args.model.startswith(("http://", "https://"))
-    if args.model != EMBEDDED and not remote and not Path(args.model).exists():
+    if args.stage == "all" and args.model != EMBEDDED and not remote and not Path(args.model).exists():
         errors.append(f"--model {args.model}: no such file or directory; pass 'embedded', a server URL "
                       "(http://host:port/v1), a .gguf file or a transformers model directory")
     if args.samples < 1:
         errors.append(f"-n/--samples {args.samples}: need at least 1 sample per problem")
+    if args.workers is not None and args.workers < 1:
+        errors.append(f"--workers {args.workers}: need at least 1")
     return errors
 
 
-def run_job(args: argparse.Namespace, beam_args: list[str]) -> int:
-    """The Beam job over every source named; prints the funnel at the end."""
-    from pipelines.job import graph as beam_job
-
+def run(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, check the inputs, run the graph; returns the exit status."""
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    strays = [arg for arg in beam_args if not arg.startswith("--")]
+    if strays:
+        parser.error(f"unrecognized arguments: {' '.join(strays)}")
     errors = input_errors(args)
     if errors:
         print("\n".join(f"error: {error}" for error in errors), file=sys.stderr)
         return 2
-    sources = beam_job.sources_from(args)
+    sources = sources_from(args)
     if args.source in ("ci", "all") and not any(s["type"] in ("project", "problems_file") for s in sources):
         print("error: nothing to mine: --source ci needs --packages, --repos or --package-list "
               "(or pass --problems FILE)", file=sys.stderr)
         return 2
+    from pipelines.job.runner import run_job, summary
+
     args.work.mkdir(parents=True, exist_ok=True)
     args.work.chmod(0o755)  # the sandbox uid must reach the work dir
     settings = settings_from(args)
-    report = beam_job.run_job(sources, settings, runner=args.runner, workers=args.workers,
-                              dask_address=args.dask_address, beam_args=beam_args,
-                              progress_s=args.progress_interval)
-    print(beam_job.summary(report, settings.out), file=sys.stderr)
-    return 0
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run; returns the exit status."""
-    parser = build_parser()
-    args, beam_args = parser.parse_known_args(argv)
-    if args.stage == "all":
-        strays = [arg for arg in beam_args if not arg.startswith("--")]
-        if strays:
-            parser.error(f"unrecognized arguments: {' '.join(strays)}")
-        return run_job(args, beam_args)
-    if beam_args:
-        parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
-    names = ("ci", "competitive") if args.source == "all" else (args.source,)
-    for name in names:
-        status = RUNNERS[name](args)
-        if status:
-            return status
+    report = run_job(sources, settings, runner=args.runner, workers=args.workers, dask_address=args.dask_address,
+                     beam_args=beam_args, progress_s=args.progress_interval)
+    print(summary(report, settings.out), file=sys.stderr)
     return 0
 
 

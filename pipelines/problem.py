@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pipelines.funnel import unit_of
 from sandbox import wire
 from sandbox.types import FunctionTest, StdioTest
 
@@ -223,12 +224,38 @@ def _parse_problem(data: object) -> Problem:
     return problem
 
 
-def stage_and_reason(reject: dict) -> tuple[str, str]:
-    """Where a reject record was dropped: a problem's last verdict, or a plain reject's own fields."""
-    if "verdicts" in reject:
-        last = reject["verdicts"][-1]
-        return last["stage"], last["reason"]
-    return reject["stage"], reject["reason"]
+@dataclass(frozen=True)
+class Reject:
+    """The one shape of everything dropped: a project, a function, a task or a problem, with stage and reason."""
+
+    stage: str
+    reason: str
+    detail: str = ""
+    source: str = ""
+    package: str = ""
+    subject: str = ""  # what was dropped: a project spec, path:function, a task URL, a problem id
+    problem: dict | None = None  # the problem record, when what was dropped was one
+
+    @property
+    def unit(self) -> str:
+        """What was dropped: projects, functions, tasks or problems."""
+        return unit_of(self.stage)
+
+    @classmethod
+    def of(cls, problem: Problem) -> Reject:
+        """A rejected problem, by its last verdict (the reject)."""
+        last = problem.verdicts[-1]
+        return cls(last.stage, last.reason, last.detail, problem.provenance.source, problem.provenance.package,
+                   problem.id, problem.to_dict())
+
+    def to_dict(self) -> dict:
+        """The JSON form of a ``rejects.jsonl`` line."""
+        return {**dataclasses.asdict(self), "unit": self.unit}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reject:
+        """Back from the JSON form."""
+        return cls(**{f.name: data.get(f.name, f.default) for f in dataclasses.fields(cls)})
 
 
 def dumps(problem: Problem) -> str:

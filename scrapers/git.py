@@ -38,13 +38,34 @@ def _git(*args: str, cwd: Path | None = None, timeout: float = 300) -> str:
     return result.stdout.strip()
 
 
+def _check(value: str, what: str) -> None:
+    # An argument starting with "-" would be read by git as an option (--upload-pack=... runs code).
+    if not value or value.startswith("-") or any(c.isspace() or ord(c) < 32 for c in value):
+        raise SourceError(f"{value!r} is not a valid {what}")
+
+
+def remote_commit(url: str, ref: str = "HEAD") -> str:
+    """The commit ``ref`` names at ``url`` now (a commit id is its own answer), without cloning."""
+    for value, what in ((url, "URL"), (ref, "ref")):
+        _check(value, what)
+    if _COMMIT.match(ref):
+        return ref
+    if shutil.which("git") is None:
+        raise SourceError("git is not installed: apt-get install git")
+    try:
+        lines = _git("ls-remote", url, ref, timeout=60).splitlines()
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"{url}: ls-remote timed out") from None
+    if not lines:
+        raise SourceError(f"{url}: no ref {ref!r}")
+    return lines[0].split()[0]
+
+
 def clone(url: str, destination: str | Path, ref: str = "HEAD") -> Checkout:
     """Shallow-clone ``url`` at ``ref`` into a new ``destination``."""
     destination = Path(destination)
     for value, what in ((url, "URL"), (ref, "ref")):
-        # An argument starting with "-" would be read by git as an option (--upload-pack=... runs code).
-        if not value or value.startswith("-") or any(c.isspace() or ord(c) < 32 for c in value):
-            raise SourceError(f"{value!r} is not a valid {what}")
+        _check(value, what)
     if destination.exists():
         raise FileExistsError(f"{destination} exists: a clone needs a fresh directory")
     if shutil.which("git") is None:

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.job.graph import run_job
-from pipelines.outputs.writer import OUTPUT_FILES
-from pipelines.job.steps import JobSettings
 from pipelines.filter.models.base import SamplingParams
+from pipelines.job.runner import run_job
+from pipelines.job.settings import JobSettings
+from pipelines.outputs.report import check_funnel
+from pipelines.outputs.writer import OUTPUT_FILES
 from tests.job_fixtures import DUPLICATE, SOLVABLE, UNSOLVED, UNSTABLE, scripted_complete, write_problems
 from tests.model_fixtures import CompletionServer
 
@@ -93,11 +94,16 @@ def test_job_keeps_solvable_problems_and_explains_every_drop(tmp_path: Path, ser
     codex_d = [json.loads(line) for line in (out / "codex_d.jsonl").read_text().splitlines()]
     assert len(codex_d) == 3 and all(record["completion"] for record in codex_d)
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
-    why = {r["entry_point"]: (r["verdicts"][-1]["stage"], r["verdicts"][-1]["reason"]) for r in rejects}
+    assert all(r["unit"] == "problems" and r["subject"] == r["problem"]["id"] for r in rejects)
+    why = {r["problem"]["entry_point"]: (r["stage"], r["reason"]) for r in rejects}
     assert why[UNSOLVED.entry_point] == ("filter", "no_sample_passes")
     assert why[UNSTABLE.entry_point][0] == "determinism"
     assert why.get(DUPLICATE.entry_point, why.get("add_one"))[0] == "dedup"
     assert sum(stage["kept"] for stage in report["funnel"] if stage["stage"] == "filter") == 3
+    assert check_funnel(report) == []
+    assert [(row["stage"], row["in"], row["kept"]) for row in report["funnel"]] == [
+        ("read", 6, 6), ("license", 6, 6), ("determinism", 6, 5), ("dedup", 5, 4), ("decontamination", 4, 4),
+        ("filter", 4, 3)]
     timing = json.loads((out / "timing.json").read_text())
     assert timing["samples_executed"] == 4 * PARAMS.n  # 3 solvable + the unsolved one reached the filter
     # One request per problem that reached the filter: n choices came back at once.

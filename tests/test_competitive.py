@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipelines import build_sft
-from pipelines.sources.competitive import Options, Stage, Why, process_task, statement_text
+from pipelines.funnel import Stage
+from pipelines.outputs.report import check_funnel
 from pipelines.problem import Problem, Provenance
 from pipelines.problems.solve_wrapper import (
     ENTRY_POINT,
@@ -21,6 +22,7 @@ from pipelines.problems.solve_wrapper import (
     inline_body,
     normalise_output,
 )
+from pipelines.sources.competitive import Options, Reason, process_task, statement_text
 from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import FunctionTest, StdioTest, Verdict
@@ -170,7 +172,9 @@ def test_a_noai_solution_page_excludes_the_task_unless_included() -> None:
     marked = Submission("1", "http://cf/s/1", "Python 3", "print(input())\n", noai=True)
     outcome = process_task(MemorySite(PAGE, [marked]), REF, PassFirstChecker({marked.source}), Options())
     assert not outcome.kept and outcome.noai
-    assert (outcome.rejects[0]["stage"], outcome.rejects[0]["reason"]) == (Stage.POLICY, Why.NOAI_EXCLUDED)
+    assert (outcome.rejects[0].stage, outcome.rejects[0].reason) == (Stage.POLICY, Reason.NOAI_EXCLUDED)
+    assert [(c.stage, c.kept, dict(c.rejected)) for c in outcome.counts()] == [
+        ("list", 1, {}), ("scrape", 1, {}), ("policy", 0, {"noai_excluded": 1})]
     included = process_task(MemorySite(PAGE, [marked]), REF, PassFirstChecker({marked.source}),
                             Options(include_noai=True))
     assert [p.meta["noai"] for p in included.kept] == [True, True]
@@ -179,7 +183,7 @@ def test_a_noai_solution_page_excludes_the_task_unless_included() -> None:
 def test_a_noai_task_page_stops_before_any_solution_is_fetched() -> None:
     site = MemorySite(dataclasses.replace(PAGE, noai=True), [Submission("1", "u", "Python 3", "x")])
     outcome = process_task(site, REF, PassFirstChecker(set()), Options())
-    assert outcome.rejects[0]["reason"] == Why.NOAI_EXCLUDED and site.sources_fetched == 0
+    assert outcome.rejects[0].reason == Reason.NOAI_EXCLUDED and site.sources_fetched == 0
 
 
 def test_statement_text_has_limits_sections_and_samples() -> None:
@@ -204,7 +208,7 @@ def command(world: FakeSite, site: str, out: Path, cache: Path, *extra: str) -> 
     api = "/api" if site == "codeforces" else "/problems-api"
     return ["--source", "competitive", "--stage", "problems", "--site", site, "--out", str(out),
             "--cache-dir", str(cache), "--base-url", world.url(""), "--api-url", world.url(api),
-            "--min-interval", "0", "--backoff", "0.01",
+            "--min-interval", "0", "--backoff", "0.01", "--workers", "1",
             "--rating-max", "2000", *extra]
 
 
@@ -212,18 +216,24 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def stage_reason(record: dict) -> tuple[str, str]:
-    if "verdicts" in record:
-        return record["verdicts"][-1]["stage"], record["verdicts"][-1]["reason"]
-    return record["stage"], record["reason"]
+def read_problems(path: Path) -> list[Problem]:
+    """Kept problems by task, the stdio form first (the file is in id order)."""
+    problems = [Problem.from_dict(line) for line in read_jsonl(path)]
+    return sorted(problems, key=lambda p: (p.meta["task"], p.kind != "stdio"))
+
+
+def task_of(record: dict) -> str:
+    """A reject's task: the subject of a task reject, the task in a rejected problem's meta."""
+    return record["problem"]["meta"]["task"] if record["problem"] else record["subject"]
 
 
 def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_path: Path, capsys) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     assert build_sft.run(command(world, "codeforces", out, cache)) == 0
     assert "9/9 tasks done, 1 kept" in capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
 
-    kept = [Problem.from_dict(line) for line in read_jsonl(out / "problems.jsonl")]
+    kept = read_problems(out / "problems.jsonl")
     assert [(p.kind, p.meta["task"]) for p in kept] == [("stdio", "codeforces:2001A"), ("function", "codeforces:2001A")]
     stdio, function = kept
     assert stdio.provenance.source == "codeforces" and stdio.provenance.url == world.url("/contest/2001/problem/A")
@@ -232,9 +242,8 @@ def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_
     assert stdio.tests[0] == StdioTest("3\n1 2\n10 20\n-5 5\n", "3\n30\n0\n", "tokens")
     assert function.entry_point == "solve" and function.meta["wrapper"] == "inline"
 
-    rejects = read_jsonl(out / "rejects.jsonl")
-    assert [(r.get("task") or r["meta"]["task"], *stage_reason(r)) for r in rejects] == [
-        ("codeforces:2003A", "list", "contest_not_finished"),
+    rejects = [r for r in read_jsonl(out / "rejects.jsonl") if r["stage"] not in ("determinism", "decontamination")]
+    assert sorted((task_of(r), r["stage"], r["reason"]) for r in rejects) == [
         ("codeforces:2001B", "policy", "noai_excluded"),
         ("codeforces:2001C", "scrape", "missing_samples"),
         ("codeforces:2001D", "scrape", "truncated_html"),
@@ -242,45 +251,51 @@ def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_
         ("codeforces:2001F", "sandbox", "reference_fails"),
         ("codeforces:2001G", "solution", "no_accepted_python"),
         ("codeforces:2001H", "list", "interactive"),
+        ("codeforces:2003A", "list", "contest_not_finished"),
     ]
-    failing = Problem.from_dict(rejects[5])
+    failing = Problem.from_dict(next(r["problem"] for r in rejects if r["stage"] == "sandbox"))
     assert "expected '10\\n', got '6\\n'" in failing.verdicts[-1].detail and "900011" in failing.verdicts[-1].detail
-    report = json.loads((out / "report.json").read_text())
-    assert report["tasks"] == {"listed": 9, "attempted": 9, "kept": 1}
-    assert report["problems"] == {"stdio": 1, "function": 1}
-    assert report["rejects"]["scrape"] == {"missing_samples": 1, "not_found": 1, "truncated_html": 1}
-    assert report["noai"] == {"seen": 1, "excluded": 1, "included": 0, "rejected_later": 0}
+    (site,) = report["sites"]
+    assert site["tasks"] == {"listed": 9, "attempted": 9}
+    assert site["noai"] == {"seen": 1, "excluded": 1, "included": 0, "rejected_later": 0}
+    assert report["totals"]["stdio"] == 1 and report["totals"]["function"] == 1
+    funnel = {row["stage"]: row for row in report["funnel"]}
+    assert funnel["scrape"]["rejected"] == {"missing_samples": 1, "not_found": 1, "truncated_html": 1}
+    assert (funnel["list"]["in"], funnel["sandbox"]["kept"], funnel["function_form"]["kept"]) == (9, 1, 1)
+    assert check_funnel(report) == [] and funnel["license"]["in"] == 2
 
     # What was kept passes in the sandbox; the rejected reference does not.
     with Session("bwrap") as live:
         assert all(v.passed for p in kept for v in execute(p, [p.solution], session=live))
         assert not execute(failing, [failing.solution], session=live)[0].passed
 
-    before = {name: (out / name).read_bytes() for name in ("problems.jsonl", "rejects.jsonl", "report.json")}
+    names = ("problems.jsonl", "rejects.jsonl", "report.json", "codex_s.jsonl")
+    before = {name: (out / name).read_bytes() for name in names}
     requests = len(world.hits)
-    assert build_sft.run(command(world, "codeforces", out, cache)) == 0
+    again = tmp_path / "again"  # a new run (nothing stored) over the same HTTP cache
+    assert build_sft.run(command(world, "codeforces", again, cache)) == 0
     assert len(world.hits) == requests, [h.path for h in world.hits[requests:]]
-    progress = capsys.readouterr().err.splitlines()
-    assert progress[-2].startswith("[competitive codeforces] 9/9 tasks done") and ", 0 requests, " in progress[-2]
-    assert {name: (out / name).read_bytes() for name in before} == before
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[competitive")]
+    assert progress[-1].startswith("[competitive codeforces] 9/9 tasks done") and ", 0 requests, " in progress[-1]
+    assert {name: (again / name).read_bytes() for name in names} == before
 
 
 def test_noai_pages_are_kept_and_marked_with_the_flag(world: FakeSite, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build_sft.run(command(world, "codeforces", out, tmp_path / "cache", "--include-noai", "--contests",
                                  "2001", "--max-problems", "2")) == 0
-    kept = [Problem.from_dict(line) for line in read_jsonl(out / "problems.jsonl")]
+    kept = read_problems(out / "problems.jsonl")
     assert [(p.kind, p.meta["index"], p.meta["noai"]) for p in kept] == [
         ("stdio", "A", False), ("function", "A", False), ("stdio", "B", True), ("function", "B", True)]
     assert kept[3].meta["wrapper"] == "inline" and "__name__ = \"__main__\"" in kept[3].solution
-    report = json.loads((out / "report.json").read_text())
-    assert report["noai"]["included"] == 1 and report["tasks"]["attempted"] == 2
+    (site,) = json.loads((out / "report.json").read_text())["sites"]
+    assert site["noai"]["included"] == 1 and site["tasks"]["attempted"] == 2
 
 
 def test_atcoder_end_to_end(world: FakeSite, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build_sft.run(command(world, "atcoder", out, tmp_path / "cache", "--contests", "abc901")) == 0
-    kept = [Problem.from_dict(line) for line in read_jsonl(out / "problems.jsonl")]
+    kept = read_problems(out / "problems.jsonl")
     assert [(p.kind, p.meta["task"]) for p in kept] == [
         ("stdio", "atcoder:abc901/A"), ("function", "atcoder:abc901/A"),
         ("stdio", "atcoder:abc901/B"), ("function", "atcoder:abc901/B"),
@@ -289,14 +304,14 @@ def test_atcoder_end_to_end(world: FakeSite, tmp_path: Path) -> None:
     assert evens.meta["memory_mb"] == 256 and evens.meta["solution_language"] == "Python (CPython 3.11.4)"
     assert evens.provenance.url == world.url("/contests/abc901/tasks/abc901_b?lang=en")
     assert "## Constraints" in evens.prompt and "$1 \\leq N \\leq 100$" in evens.prompt
-    rejects = [(r["task"], r["stage"], r["reason"]) for r in read_jsonl(out / "rejects.jsonl")]
+    rejects = sorted((task_of(r), r["stage"], r["reason"]) for r in read_jsonl(out / "rejects.jsonl"))
     assert rejects == [
         ("atcoder:abc901/C", "scrape", "unpaired_samples"),
         ("atcoder:abc901/D", "solution", "no_accepted_python"),
         ("atcoder:abc901/E", "policy", "noai_excluded"),
     ]
     options = json.loads((out / "options.json").read_text())
-    assert options["site"] == "atcoder" and options["contests"] == ["abc901"]
+    assert options["stage"] == "problems" and options["competitive"]["contests"] == ["abc901"]
 
 
 def test_ci_source_without_projects_is_a_clear_error(tmp_path: Path, capsys) -> None:
@@ -320,11 +335,11 @@ def test_atcoder_through_the_main_job(world: FakeSite, tmp_path: Path) -> None:
         assert build_sft.run(argv) == 0
     kept = read_jsonl(out / "problems.jsonl")
     rejects = read_jsonl(out / "rejects.jsonl")
-    filtered = [r for r in rejects if r.get("verdicts") and r["verdicts"][-1]["stage"] == "filter"]
-    # The four problems of the sequential run reached the filter (one request each) and were judged there.
+    filtered = [r for r in rejects if r["stage"] == "filter"]
+    # The four problems of the scrape reached the filter (one request each) and were judged there.
     assert len(kept) + len(filtered) == 4 == len(server.requests)
-    assert all(r["verdicts"][-1]["reason"] == "no_sample_passes" for r in filtered)
-    assert {(r["task"], r["stage"]) for r in rejects if "task" in r and "verdicts" not in r} >= {
+    assert all(r["reason"] == "no_sample_passes" for r in filtered)
+    assert {(task_of(r), r["stage"]) for r in rejects} >= {
         ("atcoder:abc901/C", "scrape"), ("atcoder:abc901/D", "solution")}
     stages = [row["stage"] for row in json.loads((out / "report.json").read_text())["funnel"]]
     assert stages.index("scrape") < stages.index("filter")

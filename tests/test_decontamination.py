@@ -104,11 +104,11 @@ def test_unusual_mined_function_is_clean(decon: Decontaminator) -> None:
 
 
 def test_decontaminate_writes_verdicts(decon: Decontaminator) -> None:
-    kept, rejected = decon.decontaminate([ORDINALIZE, ANY_TWO_CLOSE])
-    assert [p.id for p in kept] == [ORDINALIZE.id]
-    assert kept[0].verdicts[-1].stage == "decontamination" and kept[0].verdicts[-1].verdict == "keep"
-    assert [(v.stage, v.verdict, v.reason, v.detail) for v in (p.verdicts[-1] for p in rejected)] == [
-        ("decontamination", "reject", BEHAVIOUR_MATCH, "HumanEval/0"),
+    result = decon.run([ORDINALIZE, ANY_TWO_CLOSE])
+    assert [p.id for p in result.kept] == [ORDINALIZE.id]
+    assert result.kept[0].verdicts[-1].stage == "decontamination" and result.kept[0].verdicts[-1].verdict == "keep"
+    assert [(r.stage, r.reason, r.detail, r.subject) for r in result.rejects] == [
+        ("decontamination", BEHAVIOUR_MATCH, "HumanEval/0", ANY_TWO_CLOSE.id),
     ]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.filter.passk import pass_at
 from pipelines.outputs.export import (
     codex_d_record,
     codex_s_record,
@@ -17,7 +18,6 @@ from pipelines.outputs.export import (
     write_jsonl_atomic,
     write_training_sets,
 )
-from pipelines.filter.passk import pass_at
 from pipelines.problem import Problem, Provenance, StageVerdict
 from pipelines.problems.solve_wrapper import exec_body, function_prompt
 from pipelines.problems.standalone import Module

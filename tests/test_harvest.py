@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from pipelines.sources.harvest import HarvestSettings, harvest
-from pipelines.harvest_stage import run_harvest, specs_from
 from sandbox import wire
 from sandbox.suite import PYTHON, Layout, SuiteLimits, prepare, run_tests
 
@@ -76,19 +75,6 @@ def test_unreachable_work_dir_is_a_clear_failure(tmp_path: Path) -> None:
     private.mkdir(mode=0o700)
     result = harvest("six", HarvestSettings(work_dir=private))
     assert not result.ok and "not traversable by the sandbox uid" in result.detail
-
-
-def test_stage_is_resumable_and_summarises(bare_repo: Path, sandbox_tmp: Path) -> None:
-    tmp_path = sandbox_tmp
-    specs = specs_from(repos=f"file://{bare_repo}@main", packages="no-such-package-sftmine-xyz")
-    settings = HarvestSettings(work_dir=tmp_path / "work")
-    first = run_harvest(specs, tmp_path / "out", settings)
-    assert [r["ok"] for r in first] == [False, True]
-    assert first[0]["reason"] == "fetch_failed" and "no such package" in first[0]["detail"]
-    summary = json.loads((tmp_path / "out" / "harvest" / "summary.json").read_text())
-    assert summary["projects"] == 2 and summary["ok"] == 1 and summary["failures"] == {"fetch_failed": 1}
-    again = run_harvest(specs, tmp_path / "out", settings)  # everything is done: nothing runs again
-    assert again == first
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from pipelines.gates.license import (
     DEFAULT_ALLOWED,
     LICENSE_NOT_ALLOWED,
     LICENSE_UNKNOWN,
-    gate,
+    LicenseGate,
     license_allowed,
     parse_allow_list,
 )
@@ -74,18 +74,28 @@ def _problem(license: str) -> Problem:
 
 def test_gate_keeps_and_rejects_with_stage_reason_and_expression() -> None:
     problems = [_problem("MIT"), _problem("GPL-3.0-only"), _problem(""), _problem("BSD-2-Clause OR GPL-2.0-only")]
-    kept, rejected = gate(problems)
+    result = LicenseGate().run(problems)
+    kept = result.kept
     assert [p.provenance.license for p in kept] == ["MIT", "BSD-2-Clause OR GPL-2.0-only"]
     assert all(p.verdicts[-1].stage == "license" and p.verdicts[-1].verdict == "keep" for p in kept)
-    assert [(v.stage, v.verdict, v.reason, v.detail) for v in (p.verdicts[-1] for p in rejected)] == [
-        ("license", "reject", LICENSE_NOT_ALLOWED, "GPL-3.0-only"),
-        ("license", "reject", LICENSE_UNKNOWN, ""),
+    assert [(r.stage, r.reason, r.detail, r.unit) for r in result.rejects] == [
+        ("license", LICENSE_NOT_ALLOWED, "GPL-3.0-only", "problems"),
+        ("license", LICENSE_UNKNOWN, "", "problems"),
     ]
+    assert [r.problem["verdicts"][-1]["verdict"] for r in result.rejects] == ["reject", "reject"]
+    assert (result.count.into, result.count.kept, dict(result.count.rejected)) == (
+        4, 2, {LICENSE_NOT_ALLOWED: 1, LICENSE_UNKNOWN: 1})
     # Verdicts ride along without changing what the problem is.
-    assert [p.id for p in kept + rejected] == [problems[i].id for i in (0, 3, 1, 2)]
+    assert [p.id for p in kept] + [r.subject for r in result.rejects] == [problems[i].id for i in (0, 3, 1, 2)]
+
+
+def test_competitive_tasks_pass_on_site_terms() -> None:
+    task = Problem(kind="stdio", prompt="Print 1.\n", solution="print(1)\n", tests=[],
+                   provenance=Provenance(source="atcoder", package="abc001"))
+    assert len(LicenseGate().run([task]).kept) == 1
 
 
 def test_gate_with_a_custom_allow_list() -> None:
-    kept, rejected = gate([_problem("MIT"), _problem("Apache-2.0")], allowed=parse_allow_list("Apache-2.0"))
-    assert [p.provenance.license for p in kept] == ["Apache-2.0"]
-    assert [p.verdicts[-1].reason for p in rejected] == [LICENSE_NOT_ALLOWED]
+    result = LicenseGate(parse_allow_list("Apache-2.0")).run([_problem("MIT"), _problem("Apache-2.0")])
+    assert [p.provenance.license for p in result.kept] == ["Apache-2.0"]
+    assert [r.reason for r in result.rejects] == [LICENSE_NOT_ALLOWED]

@@ -61,8 +61,8 @@ def test_a_planted_correct_sample_keeps_the_problem(tiny_gpt2_sampler: Any, sess
     problem = SOLVABLE[0]
     sampler = Planted(tiny_gpt2_sampler, problem.solution)
     result = filter_problem(problem, sampler, PARAMS, session)
-    assert result.problem.verdicts[-1].stage == STAGE and result.problem.verdicts[-1].verdict == "keep"
-    stats = result.problem.meta[STAGE]
+    assert result.decision.kept
+    stats = result.decision.problem.meta[STAGE]
     assert stats["samples"] == PARAMS.n and stats["passes"] == 1
     assert stats["pass_at"]["1"] == pytest.approx(pass_at_k(PARAMS.n, 1, 1)) == pytest.approx(1 / PARAMS.n)
     assert stats["best_mean_logprob"] == -0.5 and stats["model"].startswith("planted:")
@@ -73,9 +73,9 @@ def test_a_planted_correct_sample_keeps_the_problem(tiny_gpt2_sampler: Any, sess
 
 def test_a_problem_no_sample_solves_is_rejected(tiny_gpt2_sampler: Any, session: Session) -> None:  # noqa: F811
     result = filter_problem(UNSOLVED, Planted(tiny_gpt2_sampler, "    return 0\n"), PARAMS, session)
-    last = result.problem.verdicts[-1]
-    assert (last.stage, last.verdict, last.reason) == (STAGE, "reject", NO_SAMPLE_PASSES)
-    assert result.problem.meta[STAGE]["passes"] == 0 and result.problem.meta[STAGE]["pass_at"]["1"] == 0
+    assert result.decision.reason == NO_SAMPLE_PASSES
+    stats = result.decision.problem.meta[STAGE]
+    assert stats["passes"] == 0 and stats["pass_at"]["1"] == 0
     assert len(result.samples) == PARAMS.n
 
 
@@ -83,12 +83,12 @@ def test_the_reference_itself_is_judged_not_trusted(tiny_gpt2_sampler: Any, sess
     """A body that exits with status 0 before any test runs is no pass."""
     result = filter_problem(SOLVABLE[1], Planted(tiny_gpt2_sampler, "    import os\n    os._exit(0)\n"), PARAMS,
                             session)
-    assert result.problem.verdicts[-1].reason == NO_SAMPLE_PASSES
+    assert result.decision.reason == NO_SAMPLE_PASSES
 
 
 def test_a_sampler_error_is_a_reject_with_the_reason(session: Session) -> None:
     result = filter_problem(SOLVABLE[0], Broken(), PARAMS, session)
-    last = result.problem.verdicts[-1]
+    last = result.decision
     assert (last.reason, result.samples) == (SAMPLER_ERROR, []) and "prompt too long" in last.detail
 
 

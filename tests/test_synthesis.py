@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.gates import determinism
-from pipelines.problems.standalone import Why as Standalone
-from pipelines.problems.synthesis import Origin, SynthesisSettings, Why, choose_tests, synthesise, to_test
+from pipelines.problems.standalone import Reason as Standalone
+from pipelines.problems.synthesis import Origin, Reason, SynthesisSettings, choose_tests, synthesise, to_test
 from sandbox import wire
 from sandbox.execute import execute
 from sandbox.types import FunctionTest
@@ -48,8 +48,9 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         sys.path.remove(str(FIXTURES))
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
-    problems, rejects = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
-    return {p.entry_point: p for p in problems}, {r["function"]: r for r in rejects}
+    problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
+    assert count.kept == len(problems) and count.into == len(problems) + len(rejects)
+    return {p.entry_point: p for p in problems}, {r.subject.split(":")[1]: r for r in rejects}
 
 
 @pytest.mark.parametrize(("function", "reason"), [
@@ -59,13 +60,13 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
     ("home_of", Standalone.IO),
     ("uses_other", Standalone.NEEDS_PROJECT),
     ("register", Standalone.GLOBAL_STATE),
-    ("always_none", Why.TRIVIAL_TESTS),
-    ("rare", Why.FEW_CALLS),
+    ("always_none", Reason.TRIVIAL_TESTS),
+    ("rare", Reason.FEW_CALLS),
 ])
 def test_rejects_carry_the_rule(mined, function: str, reason: str) -> None:
     _, rejects = mined
-    assert rejects[function]["reason"] == reason
-    assert rejects[function]["stage"] == "synthesis" and rejects[function]["path"] == "minedpkg/textutil.py"
+    assert rejects[function].reason == reason
+    assert rejects[function].stage == "synthesis" and rejects[function].subject.startswith("minedpkg/textutil.py:")
 
 
 def test_prompt_has_the_context_and_the_solution_is_the_body(mined) -> None:
@@ -109,11 +110,12 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
 
 def test_determinism_rejects_hash_seed_dependent_functions(mined) -> None:
     problems, _ = mined
-    kept, rejected = determinism.check([problems["unique_letters"], problems["vowel_heavy"]], runs=3)
-    assert [p.entry_point for p in kept] == ["vowel_heavy"]
-    (bad,) = rejected
-    assert bad.verdicts[-1].stage == "determinism"
-    assert bad.verdicts[-1].reason in (determinism.NONDETERMINISTIC, determinism.REFERENCE_FAILS)
+    with determinism.DeterminismGate(runs=3) as gate:
+        result = gate.run([problems["unique_letters"], problems["vowel_heavy"]])
+    assert [p.entry_point for p in result.kept] == ["vowel_heavy"]
+    (bad,) = result.rejects
+    assert bad.stage == "determinism" and bad.problem["entry_point"] == "unique_letters"
+    assert bad.reason in (determinism.NONDETERMINISTIC, determinism.REFERENCE_FAILS)
 
 
 def test_tests_are_chosen_for_diversity() -> None:

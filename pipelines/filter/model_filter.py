@@ -13,17 +13,28 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pipelines.filter.models.base import Sample, Sampler, SamplerError, SamplingParams
 from pipelines.filter.passk import pass_at
+from pipelines.funnel import Stage
+from pipelines.gates.base import Decision, PerProblemGate
 from pipelines.problem import Problem
 from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import Limits, Status, Verdict
 
-STAGE = "filter"
-NO_SAMPLE_PASSES = "no_sample_passes"
-SAMPLER_ERROR = "sampler_error"
+STAGE = Stage.FILTER.value
+
+
+class Reason(StrEnum):
+    """Why the filter drops a problem."""
+
+    NO_SAMPLE_PASSES = "no_sample_passes"
+    SAMPLER_ERROR = "sampler_error"
+
+
+NO_SAMPLE_PASSES, SAMPLER_ERROR = Reason.NO_SAMPLE_PASSES.value, Reason.SAMPLER_ERROR.value
 # A stdio problem's prompt is a statement, not code: it is given to the model as a module docstring,
 # and a whole program is the answer, so only the end of such a file stops it.
 STDIO_STOPS = ('\n"""', "\n'''", "\n```")
@@ -31,10 +42,25 @@ STDIO_STOPS = ('\n"""', "\n'''", "\n```")
 
 @dataclass(frozen=True)
 class FilterResult:
-    """One problem after the filter, and its samples with their verdicts (for ``samples.jsonl``)."""
+    """The filter's decision on one problem (its problem carries ``meta["filter"]``), and the judged samples."""
 
-    problem: Problem
+    decision: Decision
     samples: list[dict]
+
+
+class FilterGate(PerProblemGate):
+    """The filter as a gate: sample, execute in the sandbox, keep when a sample passes."""
+
+    stage = Stage.FILTER
+    Reason = Reason
+
+    def __init__(self, sampler: Sampler, params: SamplingParams, session: Session,
+                 limits: Limits | None = None) -> None:
+        self.sampler, self.params, self.session, self.limits = sampler, params, session, limits
+
+    def decide_one(self, problem: Problem) -> Decision:
+        """Kept when one of n samples passes."""
+        return filter_problem(problem, self.sampler, self.params, self.session, self.limits).decision
 
 
 def model_prompt(problem: Problem) -> str:
@@ -70,14 +96,12 @@ def judge_samples(problem: Problem, samples: list[Sample], verdicts: list[Verdic
         "best_mean_logprob": max(logprobs) if logprobs else None,
         "statuses": dict(sorted(Counter(v.status for v in verdicts).items())),
     }
-    kept = dataclasses.replace(problem, meta={**problem.meta, STAGE: stats})
-    if passed:
-        kept = kept.with_verdict(STAGE, "keep", "", f"{len(passed)} of {len(samples)} samples pass")
-    else:
-        kept = kept.with_verdict(STAGE, "reject", NO_SAMPLE_PASSES, f"0 of {len(samples)} samples pass")
+    judged = dataclasses.replace(problem, meta={**problem.meta, STAGE: stats})
+    detail = f"{len(passed)} of {len(samples)} samples pass"
+    decision = Decision("" if passed else Reason.NO_SAMPLE_PASSES, detail, judged)
     records = [{**sample.as_dict(), "status": verdict.status, "reason": verdict.reason[:300]}
                for sample, verdict in zip(samples, verdicts, strict=True)]
-    return FilterResult(kept, records)
+    return FilterResult(decision, records)
 
 
 def filter_problem(problem: Problem, sampler: Sampler, params: SamplingParams, session: Session,
@@ -87,8 +111,7 @@ def filter_problem(problem: Problem, sampler: Sampler, params: SamplingParams, s
     try:
         samples = sampler.sample(model_prompt(problem), problem_params, seed=seed_for(problem))
     except SamplerError as exc:
-        rejected = problem.with_verdict(STAGE, "reject", SAMPLER_ERROR, str(exc)[:500])
-        return FilterResult(rejected, [])
+        return FilterResult(Decision(Reason.SAMPLER_ERROR, str(exc)[:500]), [])
     verdicts = execute(problem, [sample.text for sample in samples], session=session, limits=limits)
     # A sandbox that failed to start says nothing about the sample: run those once more.
     again = [i for i, verdict in enumerate(verdicts) if verdict.status == Status.SANDBOX_ERROR]

@@ -32,6 +32,7 @@ reported in the detail of the (clean) verdict.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import re
 import time
@@ -39,8 +40,12 @@ import tokenize
 import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
 
-from pipelines.gates.corpora import humaneval, mbpp
+from pipelines.funnel import Stage
+from pipelines.gates import corpora
+from pipelines.gates.base import Decision, PerProblemGate
 from pipelines.problem import Problem
 from sandbox import wire
 from sandbox.execute import execute
@@ -48,10 +53,15 @@ from sandbox.judge import check_value, judge_function
 from sandbox.session import Session
 from sandbox.types import FunctionTest, Limits
 
-STAGE = "decontamination"
-NGRAM_OVERLAP = "ngram_overlap"
-BEHAVIOUR_MATCH = "behaviour_match"
-REASONS = (NGRAM_OVERLAP, BEHAVIOUR_MATCH)
+
+class Reason(StrEnum):
+    """Why decontamination drops a problem."""
+
+    NGRAM_OVERLAP = "ngram_overlap"
+    BEHAVIOUR_MATCH = "behaviour_match"
+
+
+NGRAM_OVERLAP, BEHAVIOUR_MATCH = Reason.NGRAM_OVERLAP.value, Reason.BEHAVIOUR_MATCH.value
 
 NGRAM = 10
 MIN_WORDS = 3
@@ -70,6 +80,12 @@ _FSTRING_TEXT = {getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING), tokenize.
 _SKIPPED |= {getattr(tokenize, name) for name in ("FSTRING_START", "FSTRING_END") if hasattr(tokenize, name)}
 _WORD = re.compile(r"\w+")
 _ALPHA = re.compile(r"[^\W\d]")
+
+
+def benchmarks_version(extra_files: tuple[str, ...] = ()) -> str:
+    """What decontamination verdicts depend on besides the problem: the bundled corpora and the extra files."""
+    digests = [hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16] for path in extra_files]
+    return "+".join([corpora.CORPORA_VERSION, *digests])
 
 
 def tokens(source: str) -> list[str]:
@@ -199,8 +215,11 @@ def _discriminating(tests: list[FunctionTest]) -> bool:
     return len(outcomes) >= 2 and not any(_passed_by(tests, stand_in) for _, stand_in in _STAND_INS)
 
 
-class Decontaminator:
+class Decontaminator(PerProblemGate):
     """Checks mined problems against benchmark problems; owns one sandbox session, opened on first use."""
+
+    stage = Stage.DECONTAMINATION
+    Reason = Reason
 
     def __init__(self, benchmarks: list[Problem], *, backend: str = "bwrap", n: int = NGRAM,
                  max_candidates: int = MAX_CANDIDATES, limits: Limits = LIMITS, budget_s: float = BUDGET_S,
@@ -227,9 +246,9 @@ class Decontaminator:
         self.runnable.sort(key=lambda bench: bench.task)
 
     @classmethod
-    def from_corpora(cls, **options: object) -> Decontaminator:
-        """Built from HumanEval and MBPP as ``pipelines.gates.corpora`` imports them."""
-        return cls(humaneval()[0] + mbpp()[0], **options)
+    def from_corpora(cls, extra_files: tuple[str, ...] = (), **options: object) -> Decontaminator:
+        """Built from the bundled HumanEval and MBPP sets and any benchmark files the user adds."""
+        return cls(corpora.benchmarks(extra_files), **options)
 
     def __enter__(self) -> Decontaminator:
         return self
@@ -337,13 +356,7 @@ class Decontaminator:
             return False, BEHAVIOUR_MATCH, task
         return True, "", f"{unchecked} benchmarks unchecked (time budget spent)" if unchecked else ""
 
-    def decontaminate(self, problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
-        """(kept, rejected), each with a ``decontamination`` verdict, in input order."""
-        kept, rejected = [], []
-        for problem in problems:
-            clean, reason, detail = self.check(problem)
-            if clean:
-                kept.append(problem.with_verdict(STAGE, "keep", "", detail))
-            else:
-                rejected.append(problem.with_verdict(STAGE, "reject", reason, detail))
-        return kept, rejected
+    def decide_one(self, problem: Problem) -> Decision:
+        """Clean, or which benchmark it copies."""
+        clean, reason, detail = self.check(problem)
+        return Decision("" if clean else reason, detail)

@@ -23,15 +23,23 @@ import ast
 import hashlib
 import re
 import warnings
+from enum import StrEnum
 
 from datasketch import MinHash, MinHashLSH
 
+from pipelines.funnel import Stage
+from pipelines.gates.base import KEEP, Decision, Gate
 from pipelines.problem import Problem, dumps
 
-STAGE = "dedup"
-EXACT_DUPLICATE = "exact_duplicate"
-NEAR_DUPLICATE = "near_duplicate"
-REASONS = (EXACT_DUPLICATE, NEAR_DUPLICATE)
+
+class Reason(StrEnum):
+    """Why dedup drops a problem."""
+
+    EXACT_DUPLICATE = "exact_duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
+
+
+EXACT_DUPLICATE, NEAR_DUPLICATE = Reason.EXACT_DUPLICATE.value, Reason.NEAR_DUPLICATE.value
 
 SHINGLE = 5
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -175,24 +183,22 @@ def rank(problem: Problem) -> tuple:
     return (-len(problem.tests), -len(problem.docstring), problem.id, dumps(problem))
 
 
-def dedup(problems: list[Problem], threshold: float = 0.8, num_perm: int = 128) -> tuple[list[Problem], list[Problem]]:
-    """(kept, rejected) in rank order of their exact groups; a reject's detail is the id of the copy kept for it."""
-    groups: dict[str, list[Problem]] = {}
-    for _, problem in sorted(((rank(problem), problem) for problem in problems), key=lambda pair: pair[0]):
-        groups.setdefault(exact_key(problem), []).append(problem)
+def decisions(problems: list[Problem], threshold: float = 0.8, num_perm: int = 128) -> list[Decision]:
+    """One decision per problem, in input order; a drop's detail is the id of the copy kept for it."""
+    groups: dict[str, list[int]] = {}
+    for index in sorted(range(len(problems)), key=lambda i: rank(problems[i])):
+        groups.setdefault(exact_key(problems[index]), []).append(index)
     # Each exact group's best copy, in rank order (dicts keep insertion order); near-duplicates among them.
-    representatives = [group[0] for group in groups.values()]
     indexes: dict[str, MinHashLSH] = {}
     kept_shingles: list[frozenset[str]] = []
     kept_problems: list[Problem] = []
-    kept_as: dict[str, Problem] = {}  # representative id -> the problem that stays for it
-    for problem in representatives:
-        grams = shingles(problem)
+    result: list[Decision] = [KEEP] * len(problems)
+    for group in groups.values():
+        head = problems[group[0]]
+        grams = shingles(head)
         signature = MinHash(num_perm=num_perm)
         signature.update_batch([gram.encode() for gram in sorted(grams)])
-        if problem.kind not in indexes:
-            indexes[problem.kind] = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        index = indexes[problem.kind]
+        index = indexes.setdefault(head.kind, MinHashLSH(threshold=threshold, num_perm=num_perm))
         best: tuple[float, int] | None = None
         for number in sorted(index.query(signature)):
             similarity = jaccard(grams, kept_shingles[number])
@@ -201,15 +207,31 @@ def dedup(problems: list[Problem], threshold: float = 0.8, num_perm: int = 128) 
         if best is None:
             index.insert(len(kept_problems), signature)
             kept_shingles.append(grams)
-            kept_problems.append(problem)
-        kept_as[problem.id] = problem if best is None else kept_problems[best[1]]
-    kept, rejected = [], []
-    for group in groups.values():
-        head, copies = group[0], group[1:]
-        survivor = kept_as[head.id]
-        if survivor is head:
-            kept.append(head.with_verdict(STAGE, "keep"))
+            kept_problems.append(head)
+            survivor = head
         else:
-            rejected.append(head.with_verdict(STAGE, "reject", NEAR_DUPLICATE, survivor.id))
-        rejected.extend(copy.with_verdict(STAGE, "reject", EXACT_DUPLICATE, survivor.id) for copy in copies)
-    return kept, rejected
+            survivor = kept_problems[best[1]]
+            result[group[0]] = Decision(Reason.NEAR_DUPLICATE, survivor.id)
+        for copy in group[1:]:
+            result[copy] = Decision(Reason.EXACT_DUPLICATE, survivor.id)
+    return result
+
+
+class DedupGate(Gate):
+    """Exact and near duplicates across every source; sees all problems at once."""
+
+    stage = Stage.DEDUP
+    Reason = Reason
+
+    def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
+        self.threshold, self.num_perm = threshold, num_perm
+
+    def decide(self, problems: list[Problem]) -> list[Decision]:
+        """Duplicates dropped, the best-ranked copy of each kept."""
+        return decisions(problems, self.threshold, self.num_perm)
+
+
+def dedup(problems: list[Problem], threshold: float = 0.8, num_perm: int = 128) -> tuple[list[Problem], list[Problem]]:
+    """(kept, rejected problems with their verdicts), each in rank order."""
+    result = DedupGate(threshold, num_perm).run(sorted(problems, key=rank))
+    return result.kept, [Problem.from_dict(reject.problem) for reject in result.rejects]

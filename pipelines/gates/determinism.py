@@ -11,15 +11,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from enum import StrEnum
 
+from pipelines.funnel import Stage
+from pipelines.gates.base import Decision, Gate
 from pipelines.problem import Problem
 from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import Limits, Verdict
 
-STAGE = "determinism"
-NONDETERMINISTIC = "nondeterministic"
-REFERENCE_FAILS = "reference_fails"
+RUNS = 3
+
+
+class Reason(StrEnum):
+    """Why the determinism reruns drop a problem."""
+
+    NONDETERMINISTIC = "nondeterministic"
+    REFERENCE_FAILS = "reference_fails"
+
+
+NONDETERMINISTIC, REFERENCE_FAILS = Reason.NONDETERMINISTIC.value, Reason.REFERENCE_FAILS.value
 
 
 def _comparable(record: dict | None) -> str:
@@ -43,21 +54,41 @@ def first_difference(runs: Sequence[Verdict]) -> str:
     return ""
 
 
-def check(problems: list[Problem], runs: int = 3, backend: str = "bwrap",
-          limits: Limits | None = None) -> tuple[list[Problem], list[Problem]]:
-    """(kept, rejected): each problem's reference run ``runs`` times, one sandbox per seed."""
-    verdicts: list[list[Verdict]] = [[] for _ in problems]
-    for seed in range(runs):
-        with Session(backend, hash_seed=seed) as session:
-            for index, problem in enumerate(problems):
-                verdicts[index].append(execute(problem, [problem.solution], session=session, limits=limits)[0])
-    kept, rejected = [], []
-    for problem, runs_of_one in zip(problems, verdicts, strict=True):
-        difference = first_difference(runs_of_one)
-        if difference:
-            rejected.append(problem.with_verdict(STAGE, "reject", NONDETERMINISTIC, difference))
-        elif not runs_of_one[0].passed:
-            rejected.append(problem.with_verdict(STAGE, "reject", REFERENCE_FAILS, runs_of_one[0].reason))
-        else:
-            kept.append(problem.with_verdict(STAGE, "keep", "", f"{runs} runs agree"))
-    return kept, rejected
+class DeterminismGate(Gate):
+    """Runs each reference once per hash seed, each seed in its own live sandbox (opened on first use)."""
+
+    stage = Stage.DETERMINISM
+    Reason = Reason
+
+    def __init__(self, backend: str = "bwrap", runs: int = RUNS, limits: Limits | None = None) -> None:
+        self.backend, self.runs, self.limits = backend, runs, limits
+        self.sessions: list[Session] = []
+
+    def decide(self, problems: list[Problem]) -> list[Decision]:
+        """Nondeterministic, failing its own tests, or kept with how many runs agreed."""
+        if not self.sessions:
+            self.sessions = [Session(self.backend, hash_seed=seed) for seed in range(self.runs)]
+        decisions = []
+        for problem in problems:
+            runs = [execute(problem, [problem.solution], session=session, limits=self.limits)[0]
+                    for session in self.sessions]
+            difference = first_difference(runs)
+            if difference:
+                decisions.append(Decision(Reason.NONDETERMINISTIC, difference))
+            elif not runs[0].passed:
+                decisions.append(Decision(Reason.REFERENCE_FAILS, runs[0].reason))
+            else:
+                decisions.append(Decision(detail=f"{self.runs} runs agree"))
+        return decisions
+
+    def close(self) -> None:
+        """Stop the sandboxes."""
+        for session in self.sessions:
+            session.close()
+        self.sessions = []
+
+    def __enter__(self) -> DeterminismGate:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -11,17 +11,27 @@ decides without it (``MIT OR Foo`` is allowed, ``GPL-3.0-only AND Foo`` is not a
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cache
 
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
 from license_expression import get_spdx_licensing as _spdx
 
+from pipelines.funnel import Stage
+from pipelines.gates.base import KEEP, Decision, PerProblemGate
 from pipelines.problem import Problem
 
-STAGE = "license"
-LICENSE_UNKNOWN = "license_unknown"
-LICENSE_NOT_ALLOWED = "license_not_allowed"
-REASONS = (LICENSE_UNKNOWN, LICENSE_NOT_ALLOWED)
+
+class Reason(StrEnum):
+    """Why the license gate drops a problem."""
+
+    UNKNOWN = "license_unknown"
+    NOT_ALLOWED = "license_not_allowed"
+
+
+LICENSE_UNKNOWN, LICENSE_NOT_ALLOWED = Reason.UNKNOWN.value, Reason.NOT_ALLOWED.value
+# Competitive tasks carry no code license: the sites' terms and their noai signals are honoured at scrape.
+SITE_SOURCES = frozenset({"codeforces", "atcoder"})
 
 DEFAULT_ALLOWED: frozenset[str] = frozenset({
     "MIT", "MIT-0", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "Apache-2.0", "ISC", "PSF-2.0", "Python-2.0",
@@ -99,13 +109,18 @@ def license_allowed(expression: str, allowed: frozenset[str] = DEFAULT_ALLOWED) 
     return False, LICENSE_UNKNOWN
 
 
-def gate(problems: list[Problem], allowed: frozenset[str] = DEFAULT_ALLOWED) -> tuple[list[Problem], list[Problem]]:
-    """(kept, rejected), each with a ``license`` verdict; a reject's detail is the expression it had."""
-    kept, rejected = [], []
-    for problem in problems:
-        ok, reason = license_allowed(problem.provenance.license, allowed)
-        if ok:
-            kept.append(problem.with_verdict(STAGE, "keep"))
-        else:
-            rejected.append(problem.with_verdict(STAGE, "reject", reason, problem.provenance.license))
-    return kept, rejected
+class LicenseGate(PerProblemGate):
+    """Keeps a problem whose source's license is on the allow-list."""
+
+    stage = Stage.LICENSE
+    Reason = Reason
+
+    def __init__(self, allowed: frozenset[str] | None = None) -> None:
+        self.allowed = allowed or DEFAULT_ALLOWED
+
+    def decide_one(self, problem: Problem) -> Decision:
+        """Allowed, or why not (the detail is the expression it had)."""
+        if problem.provenance.source in SITE_SOURCES:
+            return Decision(detail="competitive task: site terms, noai checked at scrape")
+        ok, reason = license_allowed(problem.provenance.license, self.allowed)
+        return KEEP if ok else Decision(reason, problem.provenance.license)

@@ -1,191 +1,98 @@
-"""The main job as a Beam pipeline: sources -> problems -> dedup -> decontamination -> model filter -> outputs.
+"""The job as one Beam graph of named composites: Sources -> Problems -> Gates -> Filter -> Write.
 
-It keeps to the transforms every runner translates, the DaskRunner included: Create, ParDo (Map,
-FlatMap) and GroupByKey. Dedup needs every problem at once (one GroupByKey); a second GroupByKey on
-a content-hash shard spreads problems over workers again for the per-problem steps; a last one
-gathers everything for the single writer. Each step is resumable through the job's store, so the
-same command after a crash redoes only what was unfinished and writes the same outputs.
+``--stage harvest`` ends the graph after the sources, ``--stage problems`` after the gates; every
+cut goes through the same writer. The graph keeps to the transforms every runner translates, the
+DaskRunner included: Create, ParDo (Map, FlatMap) and GroupByKey. Dedup needs every problem at once
+(one GroupByKey); a second GroupByKey on a content-hash shard spreads problems over workers again
+for the per-problem steps; a last one gathers everything for the writer. Each step is resumable
+through the job's store, so the same command after a crash redoes only what was unfinished.
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
 import os
-import sys
-import threading
-import time
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
 
 # Workers start sandboxes with fork + setuid; gRPC's fork handlers crash such children ("Check failed:
 # next_worker->state == KICKED"). Set before gRPC is imported here and in every worker process.
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
 import apache_beam as beam  # noqa: E402
-from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 
-from pipelines.outputs.writer import write_outputs
-from pipelines.job.steps import (
-    SOURCE,
-    Element,
-    JobSettings,
-    decontaminate_step,
-    dedup_step,
-    filter_step,
-    per_problem,
-    shard_of,
-    source_step,
-)
-
-RUNNERS = ("FnApiRunner", "DaskRunner", "DataflowRunner", "FlinkRunner", "SparkRunner")
+from pipelines.job import steps  # noqa: E402
+from pipelines.job.settings import JobSettings  # noqa: E402
+from pipelines.outputs.writer import write_outputs  # noqa: E402
 
 
-def _mine(element: Element, settings: JobSettings) -> list[Element]:
-    return source_step(element[1], settings)
+def _key_all(element: steps.Element) -> tuple[str, steps.Element]:
+    return "all", element
 
 
-def _dedup(keyed: tuple[str, Iterable[Element]], settings: JobSettings) -> list[Element]:
-    return dedup_step(list(keyed[1]), settings)
+def _values(keyed: tuple[str, Iterable[steps.Element]]) -> Iterable[steps.Element]:
+    return keyed[1]
 
 
-def _write(keyed: tuple[str, Iterable[Element]], settings: JobSettings) -> list[str]:
+def _by_shard(element: steps.Element, shards: int) -> tuple[int, steps.Element]:
+    return steps.shard_of(element, shards), element
+
+
+def _dedup(keyed: tuple[str, Iterable[steps.Element]], settings: JobSettings) -> list[steps.Element]:
+    return steps.dedup_step(list(keyed[1]), settings)
+
+
+def _write(keyed: tuple[str, Iterable[steps.Element]], settings: JobSettings) -> list[str]:
     return write_outputs(list(keyed[1]), settings)
 
 
+@beam.ptransform_fn
+def Sources(pipeline: beam.Pipeline, sources: list[dict], settings: JobSettings) -> beam.PCollection:  # noqa: N802
+    """Harvest projects, scrape sites, read problems files: harvest results, problems, rejects, counts."""
+    return (pipeline
+            | "Create" >> beam.Create([(steps.SOURCE, source) for source in sources])
+            | "Mine" >> beam.FlatMap(steps.passing(steps.SOURCE, steps.source_step), settings))
+
+
+@beam.ptransform_fn
+def Problems(elements: beam.PCollection, settings: JobSettings) -> beam.PCollection:  # noqa: N802
+    """Harvested projects' call records into problems."""
+    return elements | "Synthesise" >> beam.FlatMap(steps.passing(steps.PROJECT, steps.synthesis_step), settings)
+
+
+@beam.ptransform_fn
+def Gates(elements: beam.PCollection, settings: JobSettings, shards: int) -> beam.PCollection:  # noqa: N802
+    """License, determinism, dedup across everything, then decontamination spread over workers."""
+    return (elements
+            | "License" >> beam.FlatMap(steps.passing(steps.PROBLEM, steps.license_step), settings)
+            | "Determinism" >> beam.FlatMap(steps.passing(steps.PROBLEM, steps.determinism_step), settings)
+            | "KeyForDedup" >> beam.Map(_key_all)
+            | "GatherForDedup" >> beam.GroupByKey()
+            | "Dedup" >> beam.FlatMap(_dedup, settings)
+            | "KeyByShard" >> beam.Map(_by_shard, shards)
+            | "Spread" >> beam.GroupByKey()
+            | "Unshard" >> beam.FlatMap(_values)
+            | "Decontaminate" >> beam.FlatMap(steps.passing(steps.PROBLEM, steps.decontaminate_step), settings))
+
+
+@beam.ptransform_fn
+def Filter(elements: beam.PCollection, settings: JobSettings) -> beam.PCollection:  # noqa: N802
+    """The base-model filter: keep a problem when one of n samples passes."""
+    return elements | "Sample" >> beam.FlatMap(steps.passing(steps.PROBLEM, steps.filter_step), settings)
+
+
+@beam.ptransform_fn
+def Write(elements: beam.PCollection, settings: JobSettings) -> beam.PCollection:  # noqa: N802
+    """Everything into one writer: training sets, problems, rejects, the report."""
+    return (elements
+            | "KeyForOutput" >> beam.Map(_key_all)
+            | "GatherOutputs" >> beam.GroupByKey()
+            | "Files" >> beam.FlatMap(_write, settings))
+
+
 def build(pipeline: beam.Pipeline, sources: list[dict], settings: JobSettings, shards: int) -> beam.PCollection:
-    """The graph; returns the writer's output (the names of the files written)."""
-    return (
-        pipeline
-        | "Sources" >> beam.Create([(SOURCE, source) for source in sources])
-        | "Mine" >> beam.FlatMap(_mine, settings)
-        | "KeyForDedup" >> beam.Map(lambda element: ("all", element))
-        | "GatherForDedup" >> beam.GroupByKey()
-        | "Dedup" >> beam.FlatMap(_dedup, settings)
-        | "KeyByShard" >> beam.Map(lambda element, n: (shard_of(element, n), element), shards)
-        | "Spread" >> beam.GroupByKey()
-        | "Unshard" >> beam.FlatMap(lambda keyed: keyed[1])
-        | "Decontaminate" >> beam.FlatMap(per_problem, decontaminate_step, settings)
-        | "Filter" >> beam.FlatMap(per_problem, filter_step, settings)
-        | "KeyForOutput" >> beam.Map(lambda element: ("out", element))
-        | "GatherOutputs" >> beam.GroupByKey()
-        | "Write" >> beam.FlatMap(_write, settings)
-    )
-
-
-def runner_and_options(runner: str, workers: int, dask_address: str, beam_args: list[str]) -> tuple[Any, list[str]]:
-    """The runner object (or name) and its flags."""
-    if runner == "FnApiRunner":
-        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-
-        mode = "multi_processing" if workers > 1 else "in_memory"
-        flags = [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
-        if not any(arg.startswith("--default_sdk_harness_log_level") for arg in beam_args):
-            flags.append("--default_sdk_harness_log_level=WARNING")  # workers' INFO lines drown the progress
-        return FnApiRunner(), [*flags, *beam_args]
-    if runner == "DaskRunner":
-        from apache_beam.runners.dask.dask_runner import DaskRunner
-
-        flags = [f"--dask_client_address={dask_address}"] if dask_address else []
-        if not any(arg.startswith(("--dask_npartitions", "--dask_partition_size")) for arg in beam_args):
-            flags.append("--dask_partition_size=1")  # one source per partition: projects run in parallel
-        return DaskRunner(), [*flags, *beam_args]
-    return runner, beam_args  # Dataflow, Flink, Spark: Beam resolves the name; their flags come in beam_args
-
-
-class Progress:
-    """Reads the store while the pipeline runs (any runner, shared disk) and prints where the run is."""
-
-    def __init__(self, settings: JobSettings, sources: int, interval_s: float = 15.0) -> None:
-        self.settings, self.sources, self.interval_s = settings, sources, interval_s
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.started = time.monotonic()
-        self.seen: dict[Path, bool] = {}
-
-    def __enter__(self) -> Progress:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-
-    def line(self) -> str:
-        """One progress line: sources done, problems filtered and kept, rate, ETA."""
-        store = self.settings.store
-        mined = sum(len(store.entries(step)) for step in ("project", "site", "problems_file"))
-        for path in store.entries("filter"):
-            if path not in self.seen:
-                try:
-                    self.seen[path] = json.loads(path.read_text())["element"][0] == "problem"
-                except (OSError, ValueError, KeyError):
-                    continue
-        dedup = store.get("progress", "dedup")
-        total = dedup["problems"] if dedup else None
-        done, kept = len(self.seen), sum(self.seen.values())
-        elapsed = time.monotonic() - self.started
-        rate = done / elapsed * 3600
-        eta = f"{(total - done) / (done / elapsed):.0f}s" if total and done else "?"
-        return (f"[progress] sources {min(mined, self.sources)}/{self.sources}, problems filtered {done}/"
-                f"{total if total is not None else '?'}, kept {kept}, {rate:.0f} problems/h, ETA {eta}")
-
-    def _loop(self) -> None:
-        while not self.stop.wait(self.interval_s):
-            print(self.line(), file=sys.stderr, flush=True)
-
-
-def run_job(sources: list[dict], settings: JobSettings, *, runner: str = "FnApiRunner", workers: int | None = None,
-            dask_address: str = "", beam_args: list[str] | None = None, progress_s: float = 15.0) -> dict:
-    """Run the pipeline to completion; returns the report (also in ``OUT/report.json``)."""
-    workers = workers or os.cpu_count() or 1
-    if runner == "FnApiRunner" and settings.model_threads is None:  # the workers share this machine's cores
-        settings = dataclasses.replace(settings, model_threads=max(1, (os.cpu_count() or 1) // workers))
-    settings.out.mkdir(parents=True, exist_ok=True)
-    beam_runner, flags = runner_and_options(runner, workers, dask_address, beam_args or [])
-    options = PipelineOptions(flags)
-    started = time.monotonic()
-    with Progress(settings, len(sources), progress_s):
-        pipeline = beam.Pipeline(runner=beam_runner, options=options)
-        build(pipeline, sources, settings, shards=max(4, 4 * workers))
-        result = pipeline.run()
-        try:
-            result.wait_until_finish()
-        finally:
-            client = getattr(result, "client", None)  # the DaskRunner's; closed so it does not outlive the run
-            if client is not None:
-                client.close()
-    report = json.loads((settings.out / "report.json").read_text())
-    timing_path = settings.out / "timing.json"
-    timing = json.loads(timing_path.read_text())
-    timing["wall_seconds"] = round(time.monotonic() - started, 3)
-    timing_path.write_text(json.dumps(timing, indent=2, sort_keys=True) + "\n")
-    return report
-
-
-def sources_from(args: argparse.Namespace) -> list[dict]:
-    """The job's sources from the command line."""
-    from pipelines.harvest_stage import specs_from
-
-    sources: list[dict] = []
-    if args.source in ("ci", "all"):
-        specs = specs_from(args.packages, args.repos, args.package_list)
-        sources += [{"type": "project", "name": spec} for spec in specs]
-    if args.source in ("competitive", "all"):
-        sources.append({"type": "site", "name": args.site})
-    for path in args.problems or ():
-        sources.append({"type": "problems_file", "name": str(Path(path).resolve())})
-    return sources
-
-
-def summary(report: dict, out: Path) -> str:
-    """The funnel as lines for the terminal, at the end of a run."""
-    lines = [f"[done] outputs in {out}: codex_s.jsonl, codex_d.jsonl, rejects.jsonl, report.md"]
-    for stage in report.get("funnel", []):
-        rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(
-            stage.get("rejected", {}).items(), key=lambda item: -item[1])[:4])
-        lines.append(f"  {stage['stage']:<16} in {stage['in']:>6}  kept {stage['kept']:>6}"
-                     + (f"  ({rejected})" if rejected else ""))
-    return "\n".join(lines)
+    """The graph, cut at ``settings.stage``; returns the writer's output (the names of the files written)."""
+    elements = pipeline | "Sources" >> Sources(sources, settings)  # pylint: disable=no-value-for-parameter
+    if settings.stage in ("problems", "all"):
+        elements = elements | "Problems" >> Problems(settings) | "Gates" >> Gates(settings, shards)
+    if settings.stage == "all":
+        elements = elements | "Filter" >> Filter(settings)
+    return elements | "Write" >> Write(settings)

@@ -1,66 +1,35 @@
-"""The main job's steps as plain Python, each resumable through the ``Store``; Beam only wires them.
+"""The job's steps as plain Python, each resumable through the ``Store``; Beam only wires them.
 
-Elements between steps are ``(kind, payload)`` pairs of JSON-ready values: ``("source", spec)``
-goes into a source step, ``("problem", problem dict)`` flows through the cleaning and filtering
-steps, ``("reject", dict)`` and ``("stat", dict)`` pass every step untouched until the writer. A step
-that rejects a problem turns it into a reject on the spot, so nothing is dropped silently.
+Elements between steps are ``(kind, payload)`` pairs of JSON-ready values: ``source`` specs go
+into the source steps, a ``project`` (a harvest result) into synthesis, ``problem`` dicts through
+the gates and the filter; ``reject``, ``count``, ``harvest`` (a project's summary), ``site`` (a
+site's summary) and ``timing`` (a filtered problem's seconds) pass every later step untouched until
+the writer. A step that drops something turns it into a reject on the spot and counts it, so nothing
+is dropped silently.
 
-Heavy resources (a loaded model, a live sandbox, the benchmark corpora) are held once per worker
+Heavy resources (a loaded model, live sandboxes, the benchmark index) are held once per worker
 process and shared by every bundle it runs: the DaskRunner calls ``setup`` for each partition.
 """
 
 from __future__ import annotations
 
-import argparse
 import atexit
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from pipelines.gates import dedup
-from pipelines.job.store import Store, key_of
-from pipelines.filter.models.base import SamplingParams
-from pipelines.problem import Problem
+from pipelines.funnel import Count, keep
+from pipelines.gates.base import Decision, Gate, GateResult
+from pipelines.job.settings import JobSettings
+from pipelines.job.store import key_of
+from pipelines.problem import Problem, Reject
 
 Element = tuple[str, Any]
-SOURCE, PROBLEM, REJECT, STAT = "source", "problem", "reject", "stat"
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """Everything a worker needs; plain values, so it pickles to any runner."""
-
-    out: Path
-    work: Path
-    backend: str = "bwrap"
-    index_url: str = ""
-    prepare_timeout: int = 900
-    test_timeout: int = 900
-    max_pairs: int = 50
-    min_calls: int = 3
-    max_tests: int = 10
-    licenses: tuple[str, ...] = ()  # empty: the license gate's default allow-list
-    competitive_args: dict = field(default_factory=dict)  # the competitive source's own flags
-    model: str = "embedded"
-    model_backend: str = "auto"
-    model_name: str = ""
-    model_threads: int | None = None
-    params: SamplingParams = SamplingParams()
-    sample_timeout_s: float = 3.0
-
-    @property
-    def allowed_licenses(self) -> frozenset[str] | None:
-        """The license allow-list; None means the gate's default."""
-        return frozenset(self.licenses) or None
-
-    @property
-    def store(self) -> Store:
-        """Finished work lives beside the outputs, so ``--out`` alone names a run."""
-        return Store(self.out / "work")
+SOURCE, PROJECT, PROBLEM, REJECT, COUNT = "source", "project", "problem", "reject", "count"
+HARVEST, SITE, TIMING = "harvest", "site", "timing"
+# Bumped when a step's code changes what it produces, so stored results of older code are not reused.
+STEP_VERSIONS = {"harvest": 2, "synthesis": 2, "site": 2, "determinism": 1, "decontaminate": 1, "filter": 1}
 
 
 # --- per-process resources -------------------------------------------------------------------
@@ -78,95 +47,115 @@ def shared(name: str, make: Callable[[], Any]) -> Any:
     return _RESOURCES[name]
 
 
-def _log(message: str) -> None:
+def log(message: str) -> None:
+    """A progress line on stderr (stdout may be a pipe someone parses)."""
     print(message, file=sys.stderr, flush=True)
 
 
-def _remembered(settings: JobSettings, step: str, key: str, compute: Callable[[], list[Element]]) -> list[Element]:
-    """A source step's elements from the store, or computed and stored (the unit a rerun skips)."""
+def remembered(settings: JobSettings, step: str, key: str, compute: Callable[[], Any],
+               failed: Callable[[Any], bool] = lambda value: False) -> Any:
+    """The step's stored result, or computed and stored; a stored failure is redone only with --retry-failed."""
     done = settings.store.get(step, key)
-    if done is not None:
-        return [tuple(element) for element in done]
-    elements = compute()
-    settings.store.put(step, key, elements)
-    return elements
+    if done is not None and not (settings.retry_failed and failed(done)):
+        return done
+    value = compute()
+    settings.store.put(step, key, value)
+    return value
 
 
-# --- source steps ----------------------------------------------------------------------------
+def elements_of(problems: list[Problem], rejects: list[Reject], counts: list[Count]) -> list[Element]:
+    """Problems, rejects and counts as elements (JSON-ready)."""
+    return [*((COUNT, c.to_dict()) for c in counts), *((REJECT, r.to_dict()) for r in rejects),
+            *((PROBLEM, p.to_dict()) for p in problems)]
 
-def project_step(spec: str, settings: JobSettings) -> list[Element]:
-    """Harvest one project, then synthesis, license gate and determinism reruns for its problems."""
+
+def gate_elements(result: GateResult) -> list[Element]:
+    """A gate's result as elements."""
+    return elements_of(result.kept, result.rejects, [result.count])
+
+
+def passing(kind: str, step: Callable[[Any, JobSettings], list[Element]]) -> Callable[..., Iterator[Element]]:
+    """``step`` applied to elements of ``kind``; every other element passes through untouched."""
+
+    def apply(element: Element, settings: JobSettings) -> Iterator[Element]:
+        if element[0] == kind:
+            yield from step(element[1], settings)
+        else:
+            yield element
+
+    apply.__name__ = getattr(step, "__name__", "step")
+    return apply
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+def harvest_key(spec: str, settings: JobSettings) -> str:
+    """What a harvest depends on: the project as it is today and every setting the harvester reads."""
+    from pipelines.sources.ci import resolved
+
+    return key_of("harvest", STEP_VERSIONS["harvest"], spec, resolved(spec, settings.index_url or _index()),
+                  settings.index_url, settings.max_pairs, settings.prepare_timeout, settings.test_timeout)
+
+
+def _index() -> str:
+    from scrapers.pypi import DEFAULT_INDEX
+
+    return DEFAULT_INDEX
+
+
+def harvest_project(spec: str, settings: JobSettings) -> list[Element]:
+    """Harvest one project (stored); a failed harvest is a reject at ``harvest``."""
+    from pipelines.sources.ci import harvest_project as harvest
+    from pipelines.sources.ci import judged, summary
     from pipelines.sources.harvest import HarvestSettings
-    from pipelines.harvest_stage import harvest_one
-    from pipelines.problems_stage import project_problems
-    from pipelines.problems.synthesis import SynthesisSettings
     from sandbox.suite import SuiteLimits
 
-    def compute() -> list[Element]:
+    key = harvest_key(spec, settings)
+
+    def compute() -> dict:
         harvest_settings = HarvestSettings(
             work_dir=settings.work, max_pairs=settings.max_pairs,
             limits=SuiteLimits(prepare_timeout_s=settings.prepare_timeout, test_timeout_s=settings.test_timeout),
             **({"index_url": settings.index_url} if settings.index_url else {}),
         )
-        started = time.monotonic()
-        result, _ = harvest_one(spec, settings.out, harvest_settings)
-        kept, rejects, recorded = project_problems(
-            result, SynthesisSettings(settings.min_calls, settings.max_tests), settings.backend,
-            settings.allowed_licenses)
-        elements: list[Element] = [(STAT, {"project": spec, "ok": result["ok"], "reason": result["reason"],
-                                           "version": result["version"], "functions_recorded": recorded})]
-        if not result["ok"]:
-            elements.append((REJECT, {"stage": "harvest", "reason": result["reason"] or "failed", "project": spec,
-                                      "detail": result["detail"][:500]}))
-        elements += [(REJECT, reject) for reject in rejects]
-        elements += [(PROBLEM, problem.to_dict()) for problem in kept]
-        _log(f"[project] {spec}: {'ok' if result['ok'] else 'FAILED ' + result['reason']}, {recorded} functions, "
-             f"{len(kept)} problems after determinism, {time.monotonic() - started:.0f}s")
-        return elements
+        result = harvest(spec, harvest_settings, tag=key[:12]).result
+        log(f"[harvest] {spec}: {'ok' if result['ok'] else 'FAILED ' + result['reason']}, {result['records']} "
+            f"records, {result['functions']} functions, {result['seconds']:.0f}s")
+        return {**result, "key": key}
 
-    key = key_of("project", spec, settings.max_pairs, settings.min_calls, settings.max_tests, settings.licenses)
-    return _remembered(settings, "project", key, compute)
+    harvested = judged(remembered(settings, "harvest", key, compute, failed=lambda r: not r["ok"]))
+    elements: list[Element] = [(HARVEST, summary(harvested.result)), (COUNT, harvested.count.to_dict())]
+    if harvested.reject:
+        elements.append((REJECT, harvested.reject.to_dict()))
+    else:
+        elements.append((PROJECT, harvested.result))
+    return elements
 
 
-def site_step(site: str, settings: JobSettings) -> list[Element]:
-    """Scrape one competitive site with the competitive source's own job (its HTTP cache makes reruns free)."""
-    from pipelines import competitive_job
+def scrape_site(site: str, settings: JobSettings) -> list[Element]:
+    """Scrape one competitive site (stored; its HTTP cache makes a redo cheap)."""
+    from pipelines.sources.competitive_site import scrape
+
+    def compute() -> dict:
+        result = scrape(site, settings.competitive, settings.backend)
+        return {"report": result.report, "elements": elements_of(result.problems, result.rejects, result.counts)}
+
+    key = key_of("site", STEP_VERSIONS["site"], site, settings.competitive.as_dict())
+    done = remembered(settings, "site", key, compute, failed=lambda value: not value["report"])
+    return [(SITE, done["report"]), *(tuple(element) for element in done["elements"])]
+
+
+def read_problems_file(path: str, settings: JobSettings) -> list[Element]:
+    """Problems made elsewhere (a JSONL of ``Problem`` records), counted at ``read``."""
+    from pipelines.funnel import Stage
     from pipelines.problem import read_jsonl
-
-    def compute() -> list[Element]:
-        out = settings.out / "competitive" / site
-        args = argparse.Namespace(**{**settings.competitive_args, "site": site, "out": out,
-                                     "backend": settings.backend})
-        if competitive_job.run(args):
-            raise RuntimeError(f"the {site} scrape failed; see the messages above, then rerun the same command")
-        elements: list[Element] = [(STAT, {"site": site, "report": json.loads((out / "report.json").read_text())})]
-        elements += [(REJECT, json.loads(line)) for line in (out / "rejects.jsonl").read_text().splitlines() if line]
-        elements += [(PROBLEM, problem.to_dict()) for problem in read_jsonl(out / "problems.jsonl")]
-        return elements
-
-    return _remembered(settings, "site", key_of("site", site, settings.competitive_args), compute)
-
-
-def problems_file_step(path: str, settings: JobSettings) -> list[Element]:
-    """Problems made elsewhere (a JSONL of ``Problem`` records): license gate and determinism, like mined ones."""
-    from pipelines.problem import read_jsonl
-    from pipelines.problems_stage import gate_and_rerun
 
     problems = list(read_jsonl(path))
-
-    def compute() -> list[Element]:
-        kept, rejected = gate_and_rerun(problems, settings.backend, settings.allowed_licenses)
-        elements: list[Element] = [(STAT, {"problems_file": path, "problems": len(problems)})]
-        elements += [(REJECT, p.to_dict()) for p in rejected]
-        elements += [(PROBLEM, p.to_dict()) for p in kept]
-        return elements
-
-    key = key_of("problems_file", sorted(p.id for p in problems), settings.licenses)
-    return _remembered(settings, "problems_file", key, compute)
+    return elements_of(problems, [], [keep(Stage.READ, len(problems))])
 
 
 SOURCE_STEPS: dict[str, Callable[[str, JobSettings], list[Element]]] = {
-    "project": project_step, "site": site_step, "problems_file": problems_file_step,
+    "project": harvest_project, "site": scrape_site, "problems_file": read_problems_file,
 }
 
 
@@ -175,15 +164,56 @@ def source_step(source: dict, settings: JobSettings) -> list[Element]:
     return SOURCE_STEPS[source["type"]](source["name"], settings)
 
 
-# --- steps over all problems -----------------------------------------------------------------
+def synthesis_step(result: dict, settings: JobSettings) -> list[Element]:
+    """A harvested project's records into problems (stored per harvest and synthesis settings)."""
+    from pipelines.problems.synthesis import SynthesisSettings
+    from pipelines.sources.ci import project_problems
+
+    def compute() -> list:
+        problems, rejects, count = project_problems(result, SynthesisSettings(settings.min_calls, settings.max_tests))
+        log(f"[synthesis] {result['spec']}: {len(problems)} problems from {count.into} functions")
+        return elements_of(problems, rejects, [count])
+
+    key = key_of("synthesis", STEP_VERSIONS["synthesis"], result["key"], settings.min_calls, settings.max_tests)
+    return [tuple(element) for element in remembered(settings, "synthesis", key, compute)]
+
+
+# --- gates -----------------------------------------------------------------------------------
+
+def license_step(data: dict, settings: JobSettings) -> list[Element]:
+    """The license gate (cheap: not stored)."""
+    from pipelines.gates.license import LicenseGate
+
+    return gate_elements(LicenseGate(settings.allowed_licenses).run([Problem.from_dict(data)]))
+
+
+def _decided(gate: type[Gate], make: Callable[[], Gate], data: dict, settings: JobSettings, step: str,
+             key: str) -> list[Element]:
+    """A per-problem gate whose decision is stored under ``key`` (the gate is made only to decide anew)."""
+    problem = Problem.from_dict(data)
+    decision = remembered(settings, step, key, lambda: make().decide([problem])[0].to_dict())
+    return gate_elements(gate.apply([problem], [Decision.from_dict(decision)]))
+
+
+def determinism_step(data: dict, settings: JobSettings) -> list[Element]:
+    """The determinism reruns (three live sandboxes per worker, one per hash seed)."""
+    from pipelines.gates.determinism import RUNS, DeterminismGate
+
+    def make() -> DeterminismGate:
+        return shared(f"determinism/{settings.backend}", lambda: DeterminismGate(settings.backend))
+
+    key = key_of("determinism", STEP_VERSIONS["determinism"], data["id"], RUNS)
+    return _decided(DeterminismGate, make, data, settings, "determinism", key)
+
 
 def dedup_step(elements: list[Element], settings: JobSettings) -> list[Element]:
     """Exact and near duplicates across every source; the rest pass through."""
+    from pipelines.gates.dedup import DedupGate
+
     problems = sorted((Problem.from_dict(p) for kind, p in elements if kind == PROBLEM), key=lambda p: p.id)
-    kept, rejected = dedup.dedup(problems)
-    settings.store.put("progress", "dedup", {"problems": len(kept)})
-    others = [element for element in elements if element[0] != PROBLEM]
-    return [*others, *((REJECT, p.to_dict()) for p in rejected), *((PROBLEM, p.to_dict()) for p in kept)]
+    result = DedupGate().run(problems)
+    settings.store.put("progress", "dedup", {"problems": len(result.kept)})
+    return [*(element for element in elements if element[0] != PROBLEM), *gate_elements(result)]
 
 
 def shard_of(element: Element, shards: int) -> int:
@@ -192,29 +222,24 @@ def shard_of(element: Element, shards: int) -> int:
     return int(payload["id"][:8], 16) % shards if kind == PROBLEM else 0
 
 
-# --- per-problem steps -----------------------------------------------------------------------
+def decontaminate_step(data: dict, settings: JobSettings) -> list[Element]:
+    """N-gram and behaviour overlap with the benchmarks."""
+    from pipelines.gates.decontamination import Decontaminator, benchmarks_version
 
-def _decontaminator(settings: JobSettings) -> Any:
-    from pipelines.gates.decontamination import Decontaminator
+    def make() -> Decontaminator:
+        return shared(f"decontaminator/{settings.backend}/{settings.benchmarks}",
+                      lambda: Decontaminator.from_corpora(backend=settings.backend, extra_files=settings.benchmarks))
 
-    return shared(f"decontaminator/{settings.backend}", lambda: Decontaminator.from_corpora(backend=settings.backend))
+    key = key_of("decontaminate", STEP_VERSIONS["decontaminate"], data["id"], benchmarks_version(settings.benchmarks))
+    return _decided(Decontaminator, make, data, settings, "decontaminate", key)
 
 
-def decontaminate_step(data: dict, settings: JobSettings) -> Element:
-    """N-gram and behaviour overlap with HumanEval and MBPP."""
-    key = key_of("decontaminate", data["id"])
-    done = settings.store.get("decontaminate", key)
-    if done is None:
-        kept, rejected = _decontaminator(settings).decontaminate([Problem.from_dict(data)])
-        done = [PROBLEM, kept[0].to_dict()] if kept else [REJECT, rejected[0].to_dict()]
-        settings.store.put("decontaminate", key, done)
-    return tuple(done)
-
+# --- the filter ------------------------------------------------------------------------------
 
 def filter_key(data: dict, settings: JobSettings) -> str:
     """What a problem's samples depend on: the problem, the model and how it is sampled and judged."""
-    return key_of("filter", data["id"], settings.model, settings.model_backend, settings.model_name,
-                  settings.params.as_dict(), settings.sample_timeout_s)
+    return key_of("filter", STEP_VERSIONS["filter"], data["id"], settings.model, settings.model_backend,
+                  settings.model_name, settings.params.as_dict(), settings.sample_timeout_s)
 
 
 def _sampler(settings: JobSettings) -> Any:
@@ -233,32 +258,30 @@ def _session(settings: JobSettings) -> Any:
     return shared(f"session/{settings.backend}", lambda: Session(settings.backend))
 
 
-def filter_step(data: dict, settings: JobSettings) -> Element:
+def filter_step(data: dict, settings: JobSettings) -> list[Element]:
     """Sample n completions, run them in one sandbox session, keep the problem if one passes."""
-    from pipelines.filter.model_filter import SAMPLER_ERROR, filter_problem
+    from pipelines.filter.model_filter import SAMPLER_ERROR, FilterGate, filter_problem
     from sandbox.types import Limits
 
-    key = filter_key(data, settings)
-    done = settings.store.get("filter", key)
-    if done is not None:
-        return tuple(done["element"])
     problem = Problem.from_dict(data)
-    sampler = _sampler(settings)
-    timer = _Timer(sampler)
-    started = time.monotonic()
-    result = filter_problem(problem, timer, settings.params, _session(settings),
-                            Limits(timeout_s=settings.sample_timeout_s))
-    element = [REJECT if result.problem.rejected else PROBLEM, result.problem.to_dict()]
-    elapsed = time.monotonic() - started
-    entry = {"element": element, "sampling_seconds": timer.seconds,
-             "execution_seconds": max(0.0, elapsed - timer.seconds), "samples_executed": len(result.samples)}
-    if result.problem.verdicts[-1].reason != SAMPLER_ERROR:  # a server that was down is asked again next run
-        settings.store.put("filter", key, entry)
+    key = filter_key(data, settings)
+
+    def compute() -> dict:
+        timer = _Timer(_sampler(settings))
+        started = time.monotonic()
+        result = filter_problem(problem, timer, settings.params, _session(settings),
+                                Limits(timeout_s=settings.sample_timeout_s))
+        elapsed = time.monotonic() - started
         settings.store.put("samples", key, {"id": data["id"], "samples": result.samples})
-    stats = result.problem.meta.get("filter", {})
-    _log(f"[filter] {data['id']}: {stats.get('passes', 0)}/{stats.get('samples', 0)} samples pass, "
-         f"sampling {timer.seconds:.1f}s, execution {entry['execution_seconds']:.1f}s")
-    return tuple(element)
+        stats = (result.decision.problem.meta if result.decision.problem else {}).get("filter", {})
+        log(f"[filter] {data['id']}: {stats.get('passes', 0)}/{stats.get('samples', 0)} samples pass, "
+            f"sampling {timer.seconds:.1f}s, execution {elapsed - timer.seconds:.1f}s")
+        return {"decision": result.decision.to_dict(), "sampling_seconds": timer.seconds,
+                "execution_seconds": max(0.0, elapsed - timer.seconds), "samples_executed": len(result.samples)}
+
+    entry = remembered(settings, "filter", key, compute, failed=lambda e: e["decision"]["reason"] == SAMPLER_ERROR)
+    seconds = {name: entry[name] for name in ("sampling_seconds", "execution_seconds", "samples_executed")}
+    return [(TIMING, seconds), *gate_elements(FilterGate.apply([problem], [Decision.from_dict(entry["decision"])]))]
 
 
 class _Timer:
@@ -269,7 +292,7 @@ class _Timer:
         self.name = sampler.name
         self.seconds = 0.0
 
-    def sample(self, prompt: str, params: SamplingParams, seed: int = 0) -> list:
+    def sample(self, prompt: str, params: Any, seed: int = 0) -> list:
         started = time.monotonic()
         try:
             return self.sampler.sample(prompt, params, seed)
@@ -278,10 +301,3 @@ class _Timer:
 
     def close(self) -> None:
         """The wrapped sampler is shared; it is closed at process exit."""
-
-
-def per_problem(element: Element, step: Callable[[dict, JobSettings], Element],
-                settings: JobSettings) -> Iterator[Element]:
-    """Apply a per-problem step to live problems; pass everything else through."""
-    kind, payload = element
-    yield step(payload, settings) if kind == PROBLEM else element

@@ -1,24 +1,10 @@
-"""The run report: the funnel from harvest to filter, pass rates, and what was rejected why.
+"""The run report: the funnel as the stages counted it, pass rates, and what was rejected why.
 
-``build_report`` derives every count from the records themselves, so it can be rebuilt from
-``problems*.jsonl`` and ``rejects.jsonl`` alone:
-
-- a kept problem, or a rejected one in ``Problem.to_dict()`` form, counts at each stage its verdict
-  list names (a rejected one's last verdict is its reject); a plain reject dict counts as rejected at
-  its ``stage`` with its ``reason``;
-- stages that leave no verdict on what they keep are implied: a function problem that did not come
-  from a competitive task passed ``synthesis``; a competitive task's stdio problem, and a task
-  rejected at ``scrape``, ``policy`` or ``solution``, passed the task stages before;
-- a competitive task's function form (``meta["form"] == "function"`` with a ``stdio_id``) is a branch
-  off its stdio problem: the ``sandbox`` keep on it is the ``function_form`` stage's keep, and it
-  implies no task stage (its stdio sibling already counts the task there);
-- ``harvest`` counts projects: from ``upstream["projects"]`` (or ``upstream["harvest"]``) when that is
-  ``harvest_stage.summarise()``'s dict, otherwise from harvest rejects plus the packages seen downstream.
-
-A stage's "in" is what it kept plus what it rejected. Stages are in pipeline order, unknown ones
-after them in the order first seen (records are visited in a canonical order, so that order does not
-depend on the order of the input). Nothing in the report depends on the clock or on input order, and
-the charts are drawn with fixed sizes, matplotlib's default style (not the user's rc) and no
+It only renders. The funnel comes from the ``Count`` records the stages emitted (summed by the
+writer); per-package and per-reason tables come from the kept problems and the ``Reject`` records;
+pass rates from each problem's ``meta["filter"]``. The tables are pandas DataFrames, written as CSV
+beside ``report.json`` for whoever analyses runs. Nothing depends on the clock or on input order,
+and the charts are drawn with fixed sizes, matplotlib's default style (not the user's rc) and no
 ``Software`` tag, so a resumed run writes identical bytes.
 """
 
@@ -27,26 +13,17 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from pipelines.filter.passk import DEFAULT_KS, pass_at
+from pipelines.funnel import Count, total, unit_of
 from pipelines.outputs.atomic import write_atomic
 from pipelines.outputs.export import codex_d_record
-from pipelines.filter.passk import DEFAULT_KS, pass_at
-from pipelines.problem import Problem
+from pipelines.problem import Problem, Reject
 
-STAGE_ORDER = (
-    "harvest", "synthesis",
-    "list", "scrape", "policy", "solution", "sandbox", "function_form",
-    "license", "determinism", "dedup", "decontamination", "filter",
-)
-UNITS = {"harvest": "projects", "synthesis": "functions", "list": "tasks", "scrape": "tasks", "policy": "tasks",
-         "solution": "tasks", "sandbox": "tasks"}
-TASK_STAGES = ("list", "scrape", "policy", "solution", "sandbox")  # a competitive task's path, in order
-IMPLIED_TASK_STAGES = ("list", "scrape", "policy", "solution")  # they leave no keep verdict
-COMPETITIVE_STAGES = frozenset((*TASK_STAGES, "function_form"))
 BINS = 10
 TOP_REASONS = 20
 TOP_PACKAGES = 50
@@ -54,140 +31,35 @@ FIGURE_WIDTH_IN = 9.0
 DPI = 100
 
 
-@dataclass
-class _Entry:
-    """One record as the funnel sees it."""
-
-    kind: str
-    verdicts: list[tuple[str, str, str]]  # (stage, "keep" | "reject", reason)
-    meta: dict[str, Any]
-    source: str
-    package: str
-    kept: bool
-    plain: bool = False
-    problem: Problem | None = None
+def funnel_table(counts: list[Count]) -> pd.DataFrame:
+    """One row per stage in pipeline order: unit, in, kept, rejected (total and by reason)."""
+    rows = [{"stage": c.stage, "unit": unit_of(c.stage), "in": c.into, "kept": c.kept,
+             "rejected_total": c.into - c.kept, "rejected": dict(sorted(c.rejected.items()))} for c in total(counts)]
+    return pd.DataFrame(rows, columns=["stage", "unit", "in", "kept", "rejected_total", "rejected"])
 
 
-@dataclass
-class _Stage:
-    kept: int = 0
-    rejected: Counter = field(default_factory=Counter)
+def reasons_table(rejects: list[Reject]) -> pd.DataFrame:
+    """Rejects counted by stage and reason, most first."""
+    frame = pd.DataFrame([{"stage": r.stage, "reason": r.reason, "unit": r.unit} for r in rejects],
+                         columns=["stage", "reason", "unit"])
+    counted = frame.groupby(["stage", "reason", "unit"]).size().reset_index(name="count")
+    return counted.sort_values(["count", "stage", "reason"], ascending=[False, True, True], ignore_index=True)
 
 
-def _from_problem(problem: Problem) -> _Entry:
-    return _Entry(problem.kind, [(v.stage, v.verdict, v.reason) for v in problem.verdicts], problem.meta,
-                  problem.provenance.source, problem.provenance.package, kept=True, problem=problem)
+def packages_table(kept: list[Problem], rejects: list[Reject]) -> pd.DataFrame:
+    """Per package: kept problems, Codex-D records among them, rejects, and the sources seen."""
+    codex_d = {p.id for p in kept if codex_d_record(p) is not None}
+    rows = [{"package": p.provenance.package, "source": p.provenance.source, "kept": 1, "codex_d": int(p.id in codex_d),
+             "rejected": 0} for p in kept]
+    rows += [{"package": r.package, "source": r.source, "kept": 0, "codex_d": 0, "rejected": 1} for r in rejects]
+    frame = pd.DataFrame(rows, columns=["package", "source", "kept", "codex_d", "rejected"])
+    grouped = frame.groupby("package").agg(
+        sources=("source", lambda s: ", ".join(sorted({x for x in s if x}))),
+        kept=("kept", "sum"), codex_d=("codex_d", "sum"), rejected=("rejected", "sum")).reset_index()
+    return grouped.sort_values(["kept", "rejected", "package"], ascending=[False, False, True], ignore_index=True)
 
 
-def _from_reject(record: dict) -> _Entry:
-    if "verdicts" in record:  # Problem.to_dict() form: the last verdict is the reject
-        verdicts = [(str(v.get("stage", "")), str(v.get("verdict", "")), str(v.get("reason", "")))
-                    for v in record.get("verdicts") or []]
-        if verdicts:
-            stage, _, reason = verdicts[-1]
-            verdicts[-1] = (stage or "unknown", "reject", reason or "unspecified")
-        else:
-            verdicts = [("unknown", "reject", "unspecified")]
-        provenance = record.get("provenance") or {}
-        return _Entry(str(record.get("kind", "")), verdicts, record.get("meta") or {},
-                      str(provenance.get("source", "")), str(provenance.get("package", "")), kept=False)
-    stage = str(record.get("stage") or "unknown")
-    return _Entry(str(record.get("kind", "")), [(stage, "reject", str(record.get("reason") or "unspecified"))], {},
-                  str(record.get("source") or record.get("site") or ""),
-                  str(record.get("package") or record.get("contest") or ""), kept=False, plain=True)
-
-
-def _is_function_form(entry: _Entry) -> bool:
-    return entry.meta.get("form") == "function" and "stdio_id" in entry.meta
-
-
-def _normalise(entry: _Entry) -> None:
-    """A competitive function form's sandbox keep is its function_form keep (see the module docstring)."""
-    if _is_function_form(entry) and not any(stage == "function_form" for stage, _, _ in entry.verdicts):
-        entry.verdicts = [("function_form" if (stage, verdict) == ("sandbox", "keep") else stage, verdict, reason)
-                          for stage, verdict, reason in entry.verdicts]
-
-
-def _implied(entry: _Entry) -> tuple[str, ...]:
-    """Stages the record passed without a verdict saying so."""
-    first = entry.verdicts[0][0] if entry.verdicts else ""
-    if entry.plain:
-        if first in TASK_STAGES:
-            return IMPLIED_TASK_STAGES[: TASK_STAGES.index(first)]
-        return ()
-    if _is_function_form(entry):
-        return ()
-    if entry.kind == "stdio" or any(stage in COMPETITIVE_STAGES for stage, _, _ in entry.verdicts):
-        if first in TASK_STAGES:
-            return IMPLIED_TASK_STAGES[: TASK_STAGES.index(first)]
-        return IMPLIED_TASK_STAGES
-    if entry.kind == "function" and first not in ("harvest", "synthesis"):
-        return ("synthesis",)
-    return ()
-
-
-def _canonical(kept: list[Problem], rejects: list[dict]) -> list[_Entry]:
-    """Entries in an order that does not depend on the input's: kept by id, then rejects by content."""
-    entries = [_from_problem(p) for p in sorted(kept, key=lambda p: p.id)]
-    keyed = sorted((json.dumps(r, sort_keys=True, default=str), i) for i, r in enumerate(rejects))
-    entries += [_from_reject(rejects[i]) for _, i in keyed]
-    for entry in entries:
-        _normalise(entry)
-    return entries
-
-
-def _harvest_summary(upstream: dict) -> dict | None:
-    for key in ("harvest", "projects"):
-        summary = upstream.get(key)
-        if isinstance(summary, dict) and isinstance(summary.get("projects"), int) and isinstance(
-                summary.get("ok"), int):
-            return summary
-    return None
-
-
-def _funnel(entries: list[_Entry], upstream: dict) -> list[dict]:
-    stages: dict[str, _Stage] = {}
-
-    def at(name: str) -> _Stage:
-        return stages.setdefault(name, _Stage())
-
-    summary = _harvest_summary(upstream)
-    ci_packages: set[str] = set()
-    for entry in entries:
-        implied = _implied(entry)
-        if "synthesis" in implied or (entry.plain and entry.verdicts[0][0] == "synthesis"):
-            ci_packages.add(entry.package)
-        for stage in implied:
-            at(stage).kept += 1
-        for stage, verdict, reason in entry.verdicts:
-            if stage == "harvest" and summary is not None:
-                continue  # the summary counts every project; its failures are these rejects
-            if verdict == "keep":
-                at(stage).kept += 1
-            else:
-                at(stage).rejected[reason or "unspecified"] += 1
-    if summary is not None:
-        harvest = at("harvest")
-        harvest.kept = summary["ok"]
-        harvest.rejected = Counter({str(k): int(v) for k, v in (summary.get("failures") or {}).items()})
-        unexplained = summary["projects"] - summary["ok"] - sum(harvest.rejected.values())
-        if unexplained > 0:
-            harvest.rejected["unspecified"] += unexplained
-    elif "harvest" in stages:
-        stages["harvest"].kept = len(ci_packages)  # projects that gave at least one recorded function
-    order = [s for s in STAGE_ORDER if s in stages] + [s for s in stages if s not in STAGE_ORDER]
-    rows = []
-    for name in order:
-        stage = stages[name]
-        rejected = sum(stage.rejected.values())
-        rows.append({
-            "stage": name, "unit": UNITS.get(name, "problems"), "in": stage.kept + rejected, "kept": stage.kept,
-            "rejected_total": rejected, "rejected": dict(sorted(stage.rejected.items())),
-        })
-    return rows
-
-
-def _histogram(pairs: Iterable[tuple[int, int]]) -> list[int]:
+def _histogram(pairs: list[tuple[int, int]]) -> list[int]:
     """Counts of passes/samples in BINS equal bins over [0, 1], 1.0 in the last; integer arithmetic, no float edges."""
     counts = [0] * BINS
     for passes, samples in pairs:
@@ -195,90 +67,90 @@ def _histogram(pairs: Iterable[tuple[int, int]]) -> list[int]:
     return counts
 
 
-def _filter_stats(entry: _Entry) -> tuple[int, int, dict] | None:
-    """(passes, samples, meta["filter"]) for a record that reached the filter with samples, else None."""
-    stats = entry.meta.get("filter")
+def _filter_stats(meta: dict) -> tuple[int, int, dict] | None:
+    """(passes, samples, meta["filter"]) for a record that was sampled at the filter, else None."""
+    stats = meta.get("filter")
     if not isinstance(stats, dict):
         return None
     samples, passes = int(stats.get("samples") or 0), int(stats.get("passes") or 0)
-    if samples <= 0:
-        return None
-    return min(passes, samples), samples, stats
+    return (min(passes, samples), samples, stats) if samples > 0 else None
 
 
-def _round(value: float) -> float:
-    return round(value, 6)
-
-
-def _pass_rates(entries: list[_Entry]) -> dict:
-    reached = [e for e in entries if "filter" in e.meta or any(s == "filter" for s, _, _ in e.verdicts)]
-    measured = [(e, stats) for e in reached if (stats := _filter_stats(e)) is not None]
-    kept = [(passes, samples, meta) for e, (passes, samples, meta) in measured if e.kept]
+def _pass_rates(kept: list[Problem], rejects: list[Reject]) -> dict:
+    kept_stats = [stats for p in kept if (stats := _filter_stats(p.meta))]
+    rejected_stats = [stats for r in rejects if r.problem and (stats := _filter_stats(r.problem.get("meta") or {}))]
     sums: dict[str, list[float]] = {str(k): [] for k in DEFAULT_KS}
-    for passes, samples, meta in kept:
+    for passes, samples, meta in kept_stats:
         given = meta.get("pass_at") if isinstance(meta.get("pass_at"), dict) else pass_at(samples, passes)
         for k, value in given.items():
             if str(k) in sums and isinstance(value, int | float):
                 sums[str(k)].append(float(value))
+    measured = kept_stats + rejected_stats
     return {
         "edges": [round(i / BINS, 1) for i in range(BINS + 1)],
-        "reached_filter": len(reached),
         "sampled": len(measured),
-        "models": dict(sorted(Counter(str(stats[2].get("model", "")) for _, stats in measured).items())),
+        "models": dict(sorted(Counter(str(stats.get("model", "")) for _, _, stats in measured).items())),
         "kept": {
-            "problems": len(kept),
-            "histogram": _histogram((p, s) for p, s, _ in kept),
-            "mean_pass_rate": _round(sum(p / s for p, s, _ in kept) / len(kept)) if kept else None,
-            "mean_pass_at": {k: (_round(sum(v) / len(v)) if v else None) for k, v in sums.items()},
+            "problems": len(kept_stats),
+            "histogram": _histogram([(p, s) for p, s, _ in kept_stats]),
+            "mean_pass_rate": round(sum(p / s for p, s, _ in kept_stats) / len(kept_stats), 6) if kept_stats else None,
+            "mean_pass_at": {k: (round(sum(v) / len(v), 6) if v else None) for k, v in sums.items()},
             "problems_with_pass_at": {k: len(v) for k, v in sums.items()},
         },
-        "all": {
-            "kept": _histogram((p, s) for e, (p, s, _) in measured if e.kept),
-            "rejected": _histogram((p, s) for e, (p, s, _) in measured if not e.kept),
-        },
+        "all": {"kept": _histogram([(p, s) for p, s, _ in kept_stats]),
+                "rejected": _histogram([(p, s) for p, s, _ in rejected_stats])},
     }
 
 
-def _json_safe(value: object) -> Any:
-    return json.loads(json.dumps(value, sort_keys=True, default=str))
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records"))
 
 
-def build_report(kept: list[Problem], rejects: list[dict], *, upstream: dict | None = None) -> dict:
-    """Funnel, totals, per-package counts and pass rates of one run; see the module docstring."""
-    upstream = upstream or {}
-    entries = _canonical(kept, rejects)
-    funnel = _funnel(entries, upstream)
-    codex_d = {p.id for p in kept if codex_d_record(p) is not None}
-    packages: dict[str, dict] = {}
-    for entry in entries:
-        row = packages.setdefault(entry.package, {"kept": 0, "codex_d": 0, "rejected": 0, "sources": set()})
-        if entry.source:
-            row["sources"].add(entry.source)
-        if entry.kept:
-            row["kept"] += 1
-            row["codex_d"] += entry.problem is not None and entry.problem.id in codex_d
-        else:
-            row["rejected"] += 1
-    sources: dict[str, dict] = {}
-    for problem in kept:
-        row = sources.setdefault(problem.provenance.source, {"kept": 0, "codex_d": 0})
-        row["kept"] += 1
-        row["codex_d"] += problem.id in codex_d
+def build_report(stage: str, kept: list[Problem], rejects: list[Reject], counts: list[Count], *,
+                 harvest: list[dict] | None = None, sites: list[dict] | None = None) -> dict:
+    """The report of one run; see the module docstring."""
+    funnel = funnel_table(counts)
     kinds = Counter(p.kind for p in kept)
+    codex_d = sum(codex_d_record(p) is not None for p in kept)
+    harvest = sorted(harvest or [], key=lambda row: row["spec"])
     return {
+        "stage": stage,
         "totals": {
             "kept": len(kept), "function": kinds["function"], "stdio": kinds["stdio"],
-            "codex_s": len(kept), "codex_d": len(codex_d), "rejects": len(rejects),
+            "with_docstring": sum(bool(p.docstring.strip()) for p in kept), "codex_s": len(kept), "codex_d": codex_d,
+            "rejects": len(rejects),
         },
-        "funnel": funnel,
-        "rejected_by_reason": dict(sorted(
-            (f"{row['stage']}/{reason}", count) for row in funnel for reason, count in row["rejected"].items()
-        )),
-        "per_source": dict(sorted(sources.items())),
-        "per_package": {name: {**row, "sources": sorted(row["sources"])} for name, row in sorted(packages.items())},
-        "pass_rates": _pass_rates(entries),
-        "upstream": _json_safe(upstream),
+        "funnel": _records(funnel),
+        "rejected_by_reason": {f"{row['stage']}/{row['reason']}": row["count"] for row in sorted(
+            _records(reasons_table(rejects)), key=lambda row: (row["stage"], row["reason"]))},
+        "per_source": {source: dict(Counter(p.provenance.source for p in kept))[source]
+                       for source in sorted({p.provenance.source for p in kept})},
+        "per_package": {row.pop("package"): row for row in _records(packages_table(kept, rejects))},
+        "harvest": {"projects": len(harvest), "ok": sum(bool(row["ok"]) for row in harvest),
+                    "failures": dict(sorted(Counter(row["reason"] for row in harvest if not row["ok"]).items())),
+                    "workarounds": dict(sorted(Counter(
+                        w for row in harvest for w in row["workarounds"] or ()).items())),
+                    "functions_recorded": sum(row["functions"] or 0 for row in harvest)},
+        "sites": sorted(sites or [], key=lambda row: row["site"]),
+        "pass_rates": _pass_rates(kept, rejects),
     }
+
+
+def check_funnel(report: dict) -> list[str]:
+    """What does not add up in a report's funnel (empty when it all does): in = kept + rejected at every
+    stage, the gates' first ``in`` is what the sources let out, and each gate takes in what the one before kept."""
+    from pipelines.funnel import GATES, SOURCE_EXITS
+
+    rows = {row["stage"]: row for row in report["funnel"]}
+    errors = [f"{name}: in {row['in']} != kept {row['kept']} + rejected {sum(row['rejected'].values())}"
+              for name, row in rows.items() if row["in"] != row["kept"] + sum(row["rejected"].values())]
+    previous = sum(rows[stage]["kept"] for stage in SOURCE_EXITS if stage in rows)
+    for stage in GATES:
+        if stage in rows:
+            if rows[stage]["in"] != previous:
+                errors.append(f"{stage}: in {rows[stage]['in']} but the stage before let out {previous}")
+            previous = rows[stage]["kept"]
+    return errors
 
 
 # ---- writing ----------------------------------------------------------------------------------------------
@@ -377,19 +249,21 @@ def report_markdown(report: dict) -> str:
     totals, rates = report["totals"], report["pass_rates"]
     lines = [
         "# sftmine report", "",
+        f"Stage: `{report['stage']}` (the graph ran up to there).", "",
         "## Totals", "",
-        f"- Kept problems: {totals['kept']:,} (function {totals['function']:,}, stdio {totals['stdio']:,})",
+        f"- Kept problems: {totals['kept']:,} (function {totals['function']:,}, stdio {totals['stdio']:,}; "
+        f"{totals['with_docstring']:,} with a docstring)",
         f"- Codex-S records: {totals['codex_s']:,}",
         f"- Codex-D records: {totals['codex_d']:,} (function problems with a docstring)",
         f"- Rejected records: {totals['rejects']:,}",
-        f"- Reached the filter: {rates['reached_filter']:,} ({rates['sampled']:,} sampled)",
+        f"- Sampled at the filter: {rates['sampled']:,}",
     ]
     if rates["models"]:
         lines.append("- Filter models: " + ", ".join(f"`{m}` ({n:,})" for m, n in rates["models"].items()))
-    for key, value in report["upstream"].items():
-        if isinstance(value, int | float | str):
-            lines.append(f"- {key.replace('_', ' ').capitalize()}: {value:,}" if isinstance(value, int)
-                         else f"- {key.replace('_', ' ').capitalize()}: {value}")
+    harvest = report["harvest"]
+    if harvest["projects"]:
+        lines.append(f"- Projects harvested: {harvest['ok']:,} of {harvest['projects']:,}, "
+                     f"{harvest['functions_recorded']:,} functions recorded")
     lines += ["", "## Funnel", "", "| stage | unit | in | kept | rejected | top reasons |",
               "|---|---|--:|--:|--:|---|"]
     for row in report["funnel"]:
@@ -416,19 +290,29 @@ def report_markdown(report: dict) -> str:
                                                                         item[0]))
     lines += ["", "## Per package", "", "| package | sources | kept | Codex-D | rejected |", "|---|---|--:|--:|--:|"]
     for name, row in packages[:TOP_PACKAGES]:
-        lines.append(f"| {_cell(name)} | {_cell(', '.join(row['sources']))} | {row['kept']:,} | "
+        lines.append(f"| {_cell(name)} | {_cell(row['sources'])} | {row['kept']:,} | "
                      f"{row['codex_d']:,} | {row['rejected']:,} |")
     if len(packages) > TOP_PACKAGES:
         lines += ["", f"{len(packages) - TOP_PACKAGES:,} more packages in report.json."]
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: dict, out_dir: Path) -> list[Path]:
-    """``report.json``, ``funnel.png``, ``pass_rate.png`` and ``report.md`` in ``out_dir``, each written atomically."""
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def write_report(report: dict, out_dir: Path, rejects: list[Reject]) -> list[Path]:
+    """``report.json``/``.md``, the charts, and the tables as CSV in ``out_dir``, each written atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    funnel = pd.DataFrame(report["funnel"]).drop(columns=["rejected"], errors="ignore")
+    packages = pd.DataFrame([{"package": name, **row} for name, row in report["per_package"].items()],
+                            columns=["package", "sources", "kept", "codex_d", "rejected"])
     return [
+        write_atomic(out / "funnel.csv", _csv(funnel)),
+        write_atomic(out / "rejected_by_reason.csv", _csv(reasons_table(rejects))),
+        write_atomic(out / "per_package.csv", _csv(packages)),
         write_atomic(out / "report.json", text),
         write_atomic(out / "funnel.png", funnel_png(report)),
         write_atomic(out / "pass_rate.png", pass_rate_png(report)),

@@ -1,67 +1,76 @@
-"""The job's one sink: every element in, the training sets, rejects and reports out.
+"""The job's one writer: every element in; training sets, problems, rejects and the report out.
 
-It runs as an ordinary step over all elements (the DaskRunner computes only the last sink and drops
-what ``finish_bundle`` emits, so Beam's file sinks are not used). Every file is sorted and written
-to a temporary name, then renamed, so a rerun writes the same bytes; timings, which differ from run
-to run, go to ``timing.json`` and never into the report.
+Every cut of the graph (``--stage harvest|problems|all``) ends here and writes the same files in
+the same form. It runs as an ordinary step over all elements (the DaskRunner computes only the last
+sink and drops what ``finish_bundle`` emits, so Beam's file sinks are not used). Every file is
+sorted and written to a temporary name, then renamed, so a rerun writes the same bytes; timings,
+which differ from run to run, go to ``timing.json`` and never into the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
+from typing import Any
 
+from pipelines.funnel import Count
 from pipelines.outputs.atomic import write_atomic
 from pipelines.outputs.export import write_jsonl_atomic, write_training_sets
-from pipelines.job.steps import PROBLEM, REJECT, STAT, Element, JobSettings, filter_key
-from pipelines.problem import Problem
-from pipelines.outputs.report import build_report, write_report
+from pipelines.outputs.report import build_report, check_funnel, write_report
+from pipelines.problem import Problem, Reject
 
-OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jsonl", "report.json", "report.md",
-                "funnel.png", "pass_rate.png")
-
-
-def upstream_counts(stats: list[dict]) -> dict:
-    """What sources reported before there were problems: projects, functions recorded, sites."""
-    projects = sorted((s for s in stats if "project" in s), key=lambda s: s["project"])
-    harvest = {"projects": len(projects), "ok": sum(s["ok"] for s in projects),
-               "failures": dict(sorted(Counter(s["reason"] for s in projects if not s["ok"]).items()))}
-    return {
-        **({"harvest": harvest} if projects else {}),
-        "functions_recorded": sum(s["functions_recorded"] for s in projects),
-        "per_project": projects,
-        "sites": {s["site"]: s["report"] for s in sorted((s for s in stats if "site" in s), key=lambda s: s["site"])},
-        "problems_files": sorted((s for s in stats if "problems_file" in s), key=lambda s: s["problems_file"]),
-    }
+OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jsonl", "harvest.jsonl", "report.json",
+                "report.md", "funnel.png", "pass_rate.png", "funnel.csv", "rejected_by_reason.csv", "per_package.csv",
+                "options.json")
+# Settings that say how this machine ran the job, not what it produced.
+RUNTIME_SETTINGS = ("model_threads",)
 
 
-def timing(filtered: list[dict], settings: JobSettings) -> dict:
-    """Model and sandbox seconds of the problems that reached the filter (from the store)."""
-    totals = Counter()
-    for data in filtered:
-        entry = settings.store.get("filter", filter_key(data, settings))
-        if entry:
-            totals["sampling_seconds"] += entry["sampling_seconds"]
-            totals["execution_seconds"] += entry["execution_seconds"]
-            totals["samples_executed"] += entry["samples_executed"]
-    return {"problems_filtered": len(filtered), "sampling_seconds": round(totals["sampling_seconds"], 3),
+def options(settings: Any) -> dict:
+    """The resolved settings of the run, saved beside its output."""
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in RUNTIME_SETTINGS}
+    return json.loads(json.dumps(values, default=lambda v: dataclasses.asdict(v) if dataclasses.is_dataclass(v)
+                                 else str(v)))
+
+
+def _sorted_rejects(records: list[dict]) -> list[dict]:
+    return sorted(records, key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
+
+
+def timing(entries: list[dict]) -> dict:
+    """Model and sandbox seconds of the problems that reached the filter (each as first measured)."""
+    totals: Counter = Counter()
+    for entry in entries:
+        for key in ("sampling_seconds", "execution_seconds", "samples_executed"):
+            totals[key] += entry.get(key, 0)
+    return {"problems_filtered": len(entries), "sampling_seconds": round(totals["sampling_seconds"], 3),
             "execution_seconds": round(totals["execution_seconds"], 3),
             "samples_executed": totals["samples_executed"]}
 
 
-def write_outputs(elements: list[Element], settings: JobSettings) -> list[str]:
+def write_outputs(elements: list[tuple[str, Any]], settings: Any) -> list[str]:
     """Write every output file into ``settings.out``; returns their names."""
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
-    kept = sorted((Problem.from_dict(p) for kind, p in elements if kind == PROBLEM), key=lambda p: p.id)
-    rejects = sorted((r for kind, r in elements if kind == REJECT),
-                     key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
-    stats = [s for kind, s in elements if kind == STAT]
+    by_kind: dict[str, list] = {}
+    for kind, payload in elements:
+        by_kind.setdefault(kind, []).append(payload)
+    kept = sorted((Problem.from_dict(p) for p in by_kind.get("problem", [])), key=lambda p: p.id)
+    reject_dicts = _sorted_rejects(by_kind.get("reject", []))
+    rejects = [Reject.from_dict(r) for r in reject_dicts]
+    counts = [Count.from_dict(c) for c in by_kind.get("count", [])]
+    harvest = sorted(by_kind.get("harvest", []), key=lambda row: row["spec"])
     write_training_sets(kept, out)
     write_jsonl_atomic(out / "problems.jsonl", [p.to_dict() for p in kept])
-    write_jsonl_atomic(out / "rejects.jsonl", rejects)
-    report = build_report(kept, rejects, upstream=upstream_counts(stats))
-    write_report(report, out)
-    filtered = [p.to_dict() for p in kept] + [r for r in rejects if "filter" in r.get("meta", {})]
-    write_atomic(out / "timing.json", json.dumps(timing(filtered, settings), indent=2, sort_keys=True) + "\n")
+    write_atomic(out / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n"
+                                                for r in reject_dicts))
+    write_atomic(out / "harvest.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in harvest))
+    report = build_report(settings.stage, kept, rejects, counts, harvest=harvest, sites=by_kind.get("site", []))
+    errors = check_funnel(report)
+    if errors:  # a stage that lost or invented records: a bug, never a report to trust
+        raise RuntimeError("the funnel does not add up: " + "; ".join(errors))
+    write_report(report, out, rejects)
+    write_atomic(out / "options.json", json.dumps(options(settings), indent=2, sort_keys=True) + "\n")
+    write_atomic(out / "timing.json", json.dumps(timing(by_kind.get("timing", [])), indent=2, sort_keys=True) + "\n")
     return [*OUTPUT_FILES, "timing.json"]

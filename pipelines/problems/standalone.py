@@ -13,12 +13,13 @@ import ast
 import builtins
 import sys
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 STDLIB = frozenset(sys.stdlib_module_names)
 
 
-class Why:
+class Reason(StrEnum):
     """The closed set of reasons a function is not standalone."""
 
     NEEDS_PROJECT = "needs_project"
@@ -34,20 +35,21 @@ class Why:
 
 # Module -> reason, for modules whose mere use defeats data tests.
 FORBIDDEN_MODULES = {
-    **dict.fromkeys(("random", "secrets", "uuid"), Why.RANDOM),
-    **dict.fromkeys(("time",), Why.CLOCK),
-    **dict.fromkeys(("socket", "urllib", "http", "ftplib", "smtplib", "ssl", "requests", "asyncio"), Why.NETWORK),
+    **dict.fromkeys(("random", "secrets", "uuid"), Reason.RANDOM),
+    **dict.fromkeys(("time",), Reason.CLOCK),
+    **dict.fromkeys(("socket", "urllib", "http", "ftplib", "smtplib", "ssl", "requests", "asyncio"), Reason.NETWORK),
     **dict.fromkeys(("io", "shutil", "tempfile", "glob", "subprocess", "pathlib", "fileinput", "sqlite3",
-                     "pickle", "shelve", "logging", "threading", "multiprocessing", "signal", "ctypes"), Why.IO),
+                     "pickle", "shelve", "logging", "threading", "multiprocessing", "signal", "ctypes"), Reason.IO),
 }
 # Attribute chains that read the clock or touch the system even in otherwise harmless modules.
 FORBIDDEN_ATTRIBUTES = {
-    "now": Why.CLOCK, "today": Why.CLOCK, "utcnow": Why.CLOCK, "environ": Why.IO, "getenv": Why.IO,
-    "getcwd": Why.IO, "listdir": Why.IO, "system": Why.IO, "popen": Why.IO, "urandom": Why.RANDOM,
-    "expandvars": Why.IO, "expanduser": Why.IO, "gethostname": Why.NETWORK, "getpid": Why.IO,
+    "now": Reason.CLOCK, "today": Reason.CLOCK, "utcnow": Reason.CLOCK, "environ": Reason.IO, "getenv": Reason.IO,
+    "getcwd": Reason.IO, "listdir": Reason.IO, "system": Reason.IO, "popen": Reason.IO, "urandom": Reason.RANDOM,
+    "expandvars": Reason.IO, "expanduser": Reason.IO, "gethostname": Reason.NETWORK, "getpid": Reason.IO,
 }
-FORBIDDEN_BUILTINS = {"open": Why.IO, "input": Why.IO, "exec": Why.DYNAMIC, "eval": Why.DYNAMIC,
-                      "compile": Why.DYNAMIC, "__import__": Why.DYNAMIC, "globals": Why.DYNAMIC, "breakpoint": Why.IO}
+FORBIDDEN_BUILTINS = {"open": Reason.IO, "input": Reason.IO, "exec": Reason.DYNAMIC, "eval": Reason.DYNAMIC,
+                      "compile": Reason.DYNAMIC, "__import__": Reason.DYNAMIC, "globals": Reason.DYNAMIC,
+                      "breakpoint": Reason.IO}
 OS_ALLOWED = ("os.path", "os.sep", "os.linesep", "os.pathsep", "os.curdir", "os.pardir", "os.extsep", "os.fspath")
 
 
@@ -132,7 +134,7 @@ def _attribute_problem(function: ast.AST, module_aliases: dict[str, str]) -> tup
             continue
         full = module + dotted[len(head):]
         if full.split(".")[0] == "os" and not full.startswith(OS_ALLOWED):
-            return Why.IO, full
+            return Reason.IO, full
         reason = FORBIDDEN_ATTRIBUTES.get(node.attr)
         if reason:
             return reason, full
@@ -207,7 +209,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         current = pending.pop()
         writes = _global_writes(current, module_names)
         if writes:
-            return Context(reason=Why.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
+            return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
         for name in sorted(free_names(current)):
             if name in seen:
                 continue
@@ -218,7 +220,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                     return Context(reason=FORBIDDEN_BUILTINS[name], detail=name)
                 if name in BUILTIN_NAMES:
                     continue
-                return Context(reason=Why.UNRESOLVED, detail=name)
+                return Context(reason=Reason.UNRESOLVED, detail=name)
             problem = _statement_problem(statement, name, module, aliases)
             if problem:
                 return Context(reason=problem[0], detail=problem[1])
@@ -249,21 +251,21 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
         source = _import_module(statement, name)
         top = source.split(".")[0]
         if not source or top == module.package:
-            return Why.NEEDS_PROJECT, f"{name} (from {source or 'a relative import'})"
+            return Reason.NEEDS_PROJECT, f"{name} (from {source or 'a relative import'})"
         if top not in STDLIB:
-            return Why.THIRD_PARTY, f"{name} (from {source})"
+            return Reason.THIRD_PARTY, f"{name} (from {source})"
         if top in FORBIDDEN_MODULES:
             return FORBIDDEN_MODULES[top], source
         aliases[name] = source if isinstance(statement, ast.Import) else f"{source}.{name}"
         return None
     if isinstance(statement, ast.ClassDef):
-        return Why.NEEDS_PROJECT, f"class {name}"
+        return Reason.NEEDS_PROJECT, f"class {name}"
     if isinstance(statement, ast.Assign | ast.AnnAssign):
         if not _constant_ok(statement.value):  # type: ignore[arg-type]
-            return Why.NEEDS_PROJECT, f"module variable {name} is not a constant"
+            return Reason.NEEDS_PROJECT, f"module variable {name} is not a constant"
         return None
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
         if statement.decorator_list:
-            return Why.NEEDS_PROJECT, f"decorated helper {name}"
+            return Reason.NEEDS_PROJECT, f"decorated helper {name}"
         return None
-    return Why.NEEDS_PROJECT, name
+    return Reason.NEEDS_PROJECT, name

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import ast
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
-from pipelines.problem import Problem, Provenance
+from pipelines.funnel import Count, Stage
+from pipelines.problem import Problem, Provenance, Reject
 from pipelines.problems.standalone import Module, context_for
 from sandbox.types import FunctionTest
 
-STAGE = "synthesis"
 HARMLESS_DECORATORS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
 
 
-class Why:
+class Reason(StrEnum):
     """The closed set of reasons a recorded function does not become a problem."""
 
     FEW_CALLS = "too_few_serialisable_calls"
@@ -148,9 +149,9 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
     """(problem, "", "") or (None, reason, detail)."""
     decorators = [ast.unparse(d).split("(")[0] for d in function.decorator_list]
     if any(d not in HARMLESS_DECORATORS for d in decorators):
-        return None, Why.DECORATED, ", ".join(decorators)
+        return None, Reason.DECORATED, ", ".join(decorators)
     if function.body[0].lineno == function.lineno:
-        return None, Why.ONE_LINE, ""
+        return None, Reason.ONE_LINE, ""
     context = context_for(function, module)
     if not context.ok:
         return None, context.reason, context.detail
@@ -159,7 +160,7 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
     has_docstring = bool(docstring) and isinstance(function.body[0], ast.Expr)
     body = function.body[1:] if has_docstring else function.body
     if not body:
-        return None, Why.ONE_LINE, "only a docstring"
+        return None, Reason.ONE_LINE, "only a docstring"
     head_end = function.body[0].end_lineno if has_docstring else function.body[0].lineno - 1
     signature = "".join(lines[function.lineno - 1 : head_end])
     needed = [s for s in context.statements if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -184,47 +185,49 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
 
 
 def synthesise(records_dir: str | Path, origin: Origin,
-               settings: SynthesisSettings | None = None) -> tuple[list[Problem], list[dict]]:
-    """Problems from one project's records, and a reject record for every function left out."""
+               settings: SynthesisSettings | None = None) -> tuple[list[Problem], list[Reject], Count]:
+    """Problems from one project's records, a reject for every function left out, and the count."""
     settings = settings or SynthesisSettings()
-    problems, rejects = [], []
+    problems: list[Problem] = []
+    rejects: list[Reject] = []
     modules: dict[str, tuple[Module, str] | None] = {}
     for (file, qualname, line), records in sorted(read_records(records_dir).items()):
         path = _relative(file, origin.roots)
 
         def reject(reason: str, detail: str = "", path: str = path, qualname: str = qualname) -> None:
-            rejects.append({"stage": STAGE, "reason": reason, "detail": detail, "package": origin.package,
-                            "path": path, "function": qualname})
+            rejects.append(Reject(Stage.SYNTHESIS, reason, detail, origin.source, origin.package,
+                                  f"{path}:{qualname}"))
 
         if "." in qualname or qualname.startswith("<"):
-            reject(Why.NOT_TOP_LEVEL)
+            reject(Reason.NOT_TOP_LEVEL)
             continue
         if records[0]["kind"] != "function":
-            reject(Why.NOT_PLAIN, records[0]["kind"])
+            reject(Reason.NOT_PLAIN, records[0]["kind"])
             continue
         usable = [r for r in records if _serialisable(r)]
         if len(usable) < settings.min_calls:
-            reject(Why.FEW_CALLS, f"{len(usable)} of {len(records)}")
+            reject(Reason.FEW_CALLS, f"{len(usable)} of {len(records)}")
             continue
         if file not in modules:
             modules[file] = _load(file, origin.package)
         loaded = modules[file]
         function = loaded[0].function(qualname, line) if loaded else None
         if loaded is None or function is None:
-            reject(Why.NO_SOURCE, f"{path}:{line}")
+            reject(Reason.NO_SOURCE, f"{path}:{line}")
             continue
         tests = choose_tests([to_test(r) for r in usable], settings.max_tests)
         outcomes = {json.dumps([t.expected, t.raises], sort_keys=True) for t in tests}
         if len(outcomes) < 2:
             # Tests that all expect the same value cannot tell a solution from `return <constant>`.
-            reject(Why.TRIVIAL_TESTS, next(iter(outcomes)))
+            reject(Reason.TRIVIAL_TESTS, next(iter(outcomes)))
             continue
         problem, reason, detail = build_problem(function, loaded[0], loaded[1], origin, path, tests)
         if problem is None:
             reject(reason, detail)
         else:
             problems.append(problem)
-    return problems, rejects
+    count = Count(Stage.SYNTHESIS, len(problems), Counter(str(reject.reason) for reject in rejects))
+    return problems, rejects, count
 
 
 def _load(file: str, package: str) -> tuple[Module, str] | None:

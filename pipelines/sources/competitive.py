@@ -10,8 +10,8 @@ to reject; each reject carries its stage and a reason from a closed set:
 - ``sandbox``: no candidate reference passes the samples (``reference_fails``);
 - ``function_form``: the stdio problem is kept but no ``solve`` wrapper passes (``wrapper_fails``).
 
-Tasks that never became problems are rejected as plain records (``{"stage", "reason", "url", ...}``);
-problems are rejected as ``Problem.with_verdict(stage, "reject", reason)``.
+Every reject is a ``Reject``: a task's (subject: its key, ``site:task``) or a problem's (with the problem). The
+outcome counts the task at every stage it passed, and the function form among problems.
 """
 
 from __future__ import annotations
@@ -19,28 +19,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
-from pipelines.problem import Problem, Provenance
+from pipelines.funnel import Count, Stage, drop, keep
+from pipelines.problem import Problem, Provenance, Reject
 from pipelines.problems.solve_wrapper import candidate_bodies, function_problem
 from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import Limits, StdioTest, Verdict
 from scrapers.types import ScrapeError, Site, Submission, TaskPage, TaskRef
 
-
-class Stage:
-    """The stages a task passes through, in order."""
-
-    LIST = "list"
-    SCRAPE = "scrape"
-    POLICY = "policy"
-    SOLUTION = "solution"
-    SANDBOX = "sandbox"
-    FUNCTION_FORM = "function_form"
+TASK_STAGES = (Stage.LIST, Stage.SCRAPE, Stage.POLICY, Stage.SOLUTION, Stage.SANDBOX)
 
 
-class Why:
+class Reason(StrEnum):
     """Reasons of this pipeline's own (the scrapers' are in ``scrapers.types.Reason``)."""
 
     NOAI_EXCLUDED = "noai_excluded"
@@ -91,9 +84,21 @@ class Outcome:
     """What one task gave: problems to keep, rejects to write, and what was seen of ``noai``."""
 
     kept: list[Problem] = field(default_factory=list)
-    rejects: list[dict] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
     noai: bool = False
     wrapper: str = ""  # "inline", "exec", or "" where no function form was kept
+
+    def counts(self) -> list[Count]:
+        """The task at each stage it passed and where it stopped; the function form as a problem."""
+        task_reject = next((r for r in self.rejects if r.stage in TASK_STAGES), None)
+        stopped = TASK_STAGES.index(Stage(task_reject.stage)) if task_reject else len(TASK_STAGES)
+        counts = [keep(stage) for stage in TASK_STAGES[:stopped]]
+        if task_reject:
+            counts.append(drop(task_reject.stage, task_reject.reason))
+            return counts
+        form = next((r for r in self.rejects if r.stage == Stage.FUNCTION_FORM), None)
+        counts.append(drop(Stage.FUNCTION_FORM, form.reason) if form else keep(Stage.FUNCTION_FORM))
+        return counts
 
 
 def _fenced(text: str) -> str:
@@ -137,10 +142,9 @@ def stdio_problem(ref: TaskRef, page: TaskPage, solution: Submission, noai: bool
     )
 
 
-def task_reject(ref: TaskRef, stage: str, reason: str, detail: str = "", **extra: object) -> dict:
+def task_reject(ref: TaskRef, stage: str, reason: str, detail: str = "") -> Reject:
     """A reject record for a task that never became a problem."""
-    return {"stage": stage, "reason": reason, "detail": detail, "url": ref.url, "task": ref.key,
-            "site": ref.site, "contest": ref.contest, "index": ref.index, "name": ref.name, **extra}
+    return Reject(stage, reason, detail, ref.site, ref.contest, ref.key)
 
 
 def _verdict_summary(subjects: Sequence[str], verdicts: list[Verdict]) -> str:
@@ -154,11 +158,11 @@ def _function_form(stdio: Problem, statement: str, checker: Checker, outcome: Ou
     for (wrapper, body), verdict in zip(bodies.items(), verdicts, strict=True):
         if verdict.passed:
             problem = function_problem(stdio, statement, body, wrapper)
-            outcome.kept.append(problem.with_verdict(Stage.SANDBOX, "keep"))
+            outcome.kept.append(problem.with_verdict(Stage.FUNCTION_FORM, "keep"))
             outcome.wrapper = wrapper
             return
     detail = _verdict_summary(list(bodies), verdicts)
-    outcome.rejects.append(draft.with_verdict(Stage.FUNCTION_FORM, "reject", Why.WRAPPER_FAILS, detail).to_dict())
+    outcome.rejects.append(Reject.of(draft.with_verdict(Stage.FUNCTION_FORM, "reject", Reason.WRAPPER_FAILS, detail)))
 
 
 def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -> Outcome:
@@ -174,7 +178,7 @@ def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -
         return outcome
     outcome.noai = page.noai
     if page.noai and not options.include_noai:
-        outcome.rejects.append(task_reject(ref, Stage.POLICY, Why.NOAI_EXCLUDED, "the task page says noai", noai=True))
+        outcome.rejects.append(task_reject(ref, Stage.POLICY, Reason.NOAI_EXCLUDED, "the task page says noai"))
         return outcome
     try:
         found = list(itertools.islice(site.accepted_python(ref), options.solutions_per_task))
@@ -182,7 +186,7 @@ def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -
         outcome.rejects.append(task_reject(ref, Stage.SOLUTION, exc.reason, exc.detail))
         return outcome
     if not found:
-        outcome.rejects.append(task_reject(ref, Stage.SOLUTION, Why.NO_ACCEPTED_PYTHON))
+        outcome.rejects.append(task_reject(ref, Stage.SOLUTION, Reason.NO_ACCEPTED_PYTHON))
         return outcome
     solutions, errors = [], []
     for submission in found:
@@ -196,15 +200,15 @@ def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -
         return outcome
     outcome.noai = page.noai or any(solution.noai for solution in solutions)
     if outcome.noai and not options.include_noai:
-        outcome.rejects.append(task_reject(ref, Stage.POLICY, Why.NOAI_EXCLUDED, "a solution page says noai",
-                                           noai=True))
+        outcome.rejects.append(task_reject(ref, Stage.POLICY, Reason.NOAI_EXCLUDED, "a solution page says noai"))
         return outcome
     drafts = [stdio_problem(ref, page, solution, outcome.noai) for solution in solutions]
     verdicts = checker.check(drafts[0], [solution.source for solution in solutions])
     passing = next((draft for draft, verdict in zip(drafts, verdicts, strict=True) if verdict.passed), None)
     if passing is None:
         detail = _verdict_summary([solution.id for solution in solutions], verdicts)
-        outcome.rejects.append(drafts[0].with_verdict(Stage.SANDBOX, "reject", Why.REFERENCE_FAILS, detail).to_dict())
+        outcome.rejects.append(Reject.of(drafts[0].with_verdict(Stage.SANDBOX, "reject", Reason.REFERENCE_FAILS,
+                                                                 detail)))
         return outcome
     stdio = passing.with_verdict(Stage.SANDBOX, "keep")
     outcome.kept.append(stdio)

@@ -17,6 +17,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from pipelines.sources.outcome import parse_outcome
@@ -37,7 +38,7 @@ from tracer.install import install, site_packages_of
 TRACE_ENV = "SFTMINE_TRACE_*"  # tox's pass_env takes a glob: every tracer setting reaches the env
 
 
-class Reason:
+class Reason(StrEnum):
     """The closed set of reasons a harvest fails."""
 
     WORK_DIR = "work_dir_unreachable"
@@ -251,12 +252,16 @@ def _count_records(records_dir: Path) -> tuple[int, int, str]:
     return records, len(functions), ",".join(sorted(engines))
 
 
-def harvest(spec: str, settings: HarvestSettings) -> HarvestResult:
-    """Harvest one project: ``name``/``name==version`` from PyPI, or ``git+URL[@ref]``."""
+def harvest(spec: str, settings: HarvestSettings, tag: str = "") -> HarvestResult:
+    """Harvest one project: ``name``/``name==version`` from PyPI, or ``git+URL[@ref]``.
+
+    Its files go to ``WORK/projects/<spec>[-<tag>]``; a distinct ``tag`` per setting keeps a harvest
+    made with other settings (and its records, which later steps read) from being overwritten.
+    """
     started = time.monotonic()
     is_git = spec.startswith("git+")
     result = HarvestResult(spec=spec, source="git" if is_git else "pypi")
-    layout = Layout(settings.work_dir / "projects" / _slug(spec))
+    layout = Layout(settings.work_dir / "projects" / (_slug(spec) + (f"-{tag}" if tag else "")))
     shutil.rmtree(layout.root, ignore_errors=True)
     layout.root.mkdir(parents=True)
     try:
