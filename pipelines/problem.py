@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from pipelines.funnel import unit_of
 from sandbox import wire
@@ -224,17 +224,20 @@ def _parse_problem(data: object) -> Problem:
     return problem
 
 
-@dataclass(frozen=True)
-class Reject:
-    """The one shape of everything dropped: a project, a function, a task or a problem, with stage and reason."""
+class Reject(NamedTuple):
+    """The one shape of everything dropped: a project, a function, a task or a problem, with stage and reason.
+
+    ``subject`` says what was dropped (a project spec, ``path:function``, a task's ``site:key``, a
+    problem id); ``problem`` is the problem record itself, when what was dropped was one.
+    """
 
     stage: str
     reason: str
     detail: str = ""
     source: str = ""
     package: str = ""
-    subject: str = ""  # what was dropped: a project spec, path:function, a task URL, a problem id
-    problem: dict | None = None  # the problem record, when what was dropped was one
+    subject: str = ""
+    problem: dict | None = None
 
     @property
     def unit(self) -> str:
@@ -250,12 +253,12 @@ class Reject:
 
     def to_dict(self) -> dict:
         """The JSON form of a ``rejects.jsonl`` line."""
-        return {**dataclasses.asdict(self), "unit": self.unit}
+        return {**self._asdict(), "unit": self.unit}
 
     @classmethod
     def from_dict(cls, data: dict) -> Reject:
         """Back from the JSON form."""
-        return cls(**{f.name: data.get(f.name, f.default) for f in dataclasses.fields(cls)})
+        return cls(**{name: data[name] for name in cls._fields if name in data})
 
 
 def dumps(problem: Problem) -> str:
