@@ -22,7 +22,6 @@ from tests.model_fixtures import CompletionServer
 from tests.test_beam_job import dask_cluster  # noqa: F401 - a fixture
 from tests.test_harvest import bare_repo  # noqa: F401 - a fixture
 
-SAME_EVERYWHERE = tuple(name for name in OUTPUT_FILES if name != "options.json")
 
 
 def argv(repo: Path, out: Path, work: Path, stage: str, *extra: str) -> list[str]:
@@ -36,7 +35,7 @@ def stored(out: Path, step: str) -> dict[str, float]:
 
 
 def files(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in SAME_EVERYWHERE}
+    return {name: (out / name).read_bytes() for name in OUTPUT_FILES}
 
 
 def test_stages_share_one_writer_and_reuse_the_stored_harvest(bare_repo: Path, sandbox_tmp: Path,  # noqa: F811

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipelines.filter.models.base import SamplingParams
 from pipelines.job.store import Store
 from pipelines.sources.competitive_site import CompetitiveSettings
+from scrapers.pypi import DEFAULT_INDEX
 
 STAGES = ("harvest", "problems", "all")
 
@@ -23,7 +24,7 @@ class JobSettings:
     backend: str = "bwrap"
     retry_failed: bool = False
     # CI source
-    index_url: str = ""
+    index_url: str = DEFAULT_INDEX
     prepare_timeout: int = 900
     test_timeout: int = 900
     max_pairs: int = 50

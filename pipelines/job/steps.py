@@ -93,20 +93,13 @@ def harvest_key(spec: str, settings: JobSettings) -> str:
     """What a harvest depends on: the project as it is today and every setting the harvester reads."""
     from pipelines.sources.ci import resolved
 
-    return key_of("harvest", STEP_VERSIONS["harvest"], spec, resolved(spec, settings.index_url or _index()),
-                  settings.index_url, settings.max_pairs, settings.prepare_timeout, settings.test_timeout)
-
-
-def _index() -> str:
-    from scrapers.pypi import DEFAULT_INDEX
-
-    return DEFAULT_INDEX
+    return key_of("harvest", STEP_VERSIONS["harvest"], spec, resolved(spec, settings.index_url), settings.index_url,
+                  settings.max_pairs, settings.prepare_timeout, settings.test_timeout)
 
 
 def harvest_project(spec: str, settings: JobSettings) -> list[Element]:
     """Harvest one project (stored); a failed harvest is a reject at ``harvest``."""
-    from pipelines.sources.ci import harvest_project as harvest
-    from pipelines.sources.ci import judged, summary
+    from pipelines.sources.ci import harvest_one, judged, summary
     from pipelines.sources.harvest import HarvestSettings
     from sandbox.suite import SuiteLimits
 
@@ -114,11 +107,9 @@ def harvest_project(spec: str, settings: JobSettings) -> list[Element]:
 
     def compute() -> dict:
         harvest_settings = HarvestSettings(
-            work_dir=settings.work, max_pairs=settings.max_pairs,
-            limits=SuiteLimits(prepare_timeout_s=settings.prepare_timeout, test_timeout_s=settings.test_timeout),
-            **({"index_url": settings.index_url} if settings.index_url else {}),
-        )
-        result = harvest(spec, harvest_settings, tag=key[:12]).result
+            work_dir=settings.work, index_url=settings.index_url, max_pairs=settings.max_pairs,
+            limits=SuiteLimits(prepare_timeout_s=settings.prepare_timeout, test_timeout_s=settings.test_timeout))
+        result = harvest_one(spec, harvest_settings, tag=key[:12]).result
         log(f"[harvest] {spec}: {'ok' if result['ok'] else 'FAILED ' + result['reason']}, {result['records']} "
             f"records, {result['functions']} functions, {result['seconds']:.0f}s")
         return {**result, "key": key}

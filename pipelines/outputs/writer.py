@@ -21,8 +21,9 @@ from pipelines.outputs.report import build_report, check_funnel, write_report
 from pipelines.problem import Problem, Reject
 
 OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jsonl", "harvest.jsonl", "report.json",
-                "report.md", "funnel.png", "pass_rate.png", "funnel.csv", "rejected_by_reason.csv", "per_package.csv",
-                "options.json")
+                "report.md", "funnel.png", "pass_rate.png", "funnel.csv", "rejected_by_reason.csv", "per_package.csv")
+# Beside them, about the run rather than its product: the settings (with this run's paths) and timings.
+RUN_FILES = ("options.json", "timing.json")
 # Settings that say how this machine ran the job, not what it produced.
 RUNTIME_SETTINGS = ("model_threads",)
 
@@ -73,4 +74,4 @@ def write_outputs(elements: list[tuple[str, Any]], settings: Any) -> list[str]:
     write_report(report, out, rejects)
     write_atomic(out / "options.json", json.dumps(options(settings), indent=2, sort_keys=True) + "\n")
     write_atomic(out / "timing.json", json.dumps(timing(by_kind.get("timing", [])), indent=2, sort_keys=True) + "\n")
-    return [*OUTPUT_FILES, "timing.json"]
+    return [*OUTPUT_FILES, *RUN_FILES]

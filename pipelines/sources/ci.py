@@ -54,7 +54,7 @@ class Harvested:
         return bool(self.result["ok"])
 
 
-def harvest_project(spec: str, settings: HarvestSettings, tag: str = "") -> Harvested:
+def harvest_one(spec: str, settings: HarvestSettings, tag: str = "") -> Harvested:
     """Harvest one project (see ``harvest.harvest``) and say how it went for the funnel."""
     return judged(asdict(harvest(spec, settings, tag)))
 
