@@ -23,7 +23,6 @@ from tests.test_beam_job import dask_cluster  # noqa: F401 - a fixture
 from tests.test_harvest import bare_repo  # noqa: F401 - a fixture
 
 
-
 def argv(repo: Path, out: Path, work: Path, stage: str, *extra: str) -> list[str]:
     return ["--source", "ci", "--repos", f"file://{repo}@main", "--packages", "no-such-package-sftmine-xyz",
             "--stage", stage, "--out", str(out), "--work", str(work), "--workers", "1", "--min-calls", "1",
