@@ -171,7 +171,8 @@ def codeforces_problem_page(
     tests = "".join(f'<div class="sample-test">{pair}</div>' for pair in pairs) if variant == "split" else (
         f'<div class="sample-test">{"".join(pairs)}</div>')
     samples_title = "Examples" if header == "new" else "Sample test(s)"
-    sample_block = f'<div class="sample-tests"><div class="section-title">{samples_title}</div>{tests}</div>' if samples else ""
+    sample_block = (f'<div class="sample-tests"><div class="section-title">{samples_title}</div>{tests}</div>'
+                    if samples else "")
     extra = ' input-standard" style="font-weight: bold' if header == "old" else ""
     interaction_block = (f'<div class="interaction-specification"><div class="section-title">Interaction</div>'
                          f'{interaction}</div>' if interaction else "")
