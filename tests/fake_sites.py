@@ -356,6 +356,10 @@ for _ in range(t):
     a, b = map(int, input().split())
     print(a + b)
 """
+CF_SUM_PAIRS = """import sys
+data = sys.stdin.read().split()
+print("\\n".join(str(int(a) + int(b)) for a, b in zip(data[1::2], data[2::2])))
+"""
 CF_PLATEAU = """def main():
     n = int(input())
     a = list(map(int, input().split()))
@@ -393,6 +397,8 @@ def codeforces_world(site: FakeSite) -> None:
         _cf_problem("F", "Double It", 1400, ["math"]),
         _cf_problem("G", "Only Cpp", 1500, ["graphs"]),
         _cf_problem("H", "Guess the Number", 1600, ["interactive", "binary search"]),
+        _cf_problem("I", "Any Index", 1700, ["constructive algorithms"]),
+        _cf_problem("J", "Ask Me", 1800, ["binary search"]),  # interactive, though not tagged so
     ]
     site.add("/api/problemset.problems", json_response({"status": "OK", "result": {
         "problems": problems, "problemStatistics": [{"contestId": 2001, "index": "A", "solvedCount": 10}],
@@ -411,6 +417,7 @@ def codeforces_world(site: FakeSite) -> None:
         codeforces_submission(900007, 2001, "G", "GNU C++17"),
         codeforces_submission(900002, 2001, "B", "Python 3"),
         codeforces_submission(900001, 2001, "A", "PyPy 3-64"),
+        codeforces_submission(900000, 2001, "A", "Python 3"),
     ]
 
     def status(query: dict[str, list[str]]) -> Response:
@@ -453,8 +460,16 @@ def codeforces_world(site: FakeSite) -> None:
     site.add("/contest/2001/problem/G", Response(codeforces_problem_page(
         "G. Only Cpp", "<p>Count the vertices.</p>", "<p>n</p>", "<p>n</p>", [("4\n", "4\n")],
     )))
-    for number, source in ((900001, CF_SUM), (900002, CF_PLATEAU), (900012, CF_DOUBLE_WRONG[0]),
-                           (900011, CF_DOUBLE_WRONG[1])):
+    site.add("/contest/2001/problem/I", Response(codeforces_problem_page(
+        "I. Any Index", "<p>Find an index of a largest element.</p>", "<p>$$$n$$$, then $$$n$$$ integers.</p>",
+        "<p>Print the index. If there are multiple answers, print any of them.</p>", [("2\n5 5\n", "1\n")],
+    )))
+    site.add("/contest/2001/problem/J", Response(codeforces_problem_page(
+        "J. Ask Me", "<p>Guess the hidden number.</p>", "<p>Nothing.</p>", "<p>Nothing.</p>", [("5\n", "? 3\n")],
+        interaction="<p>Print <span class=\"tex-font-style-tt\">? x</span> to ask, then read the reply.</p>",
+    )))
+    for number, source in ((900001, CF_SUM), (900000, CF_SUM_PAIRS), (900002, CF_PLATEAU),
+                           (900012, CF_DOUBLE_WRONG[0]), (900011, CF_DOUBLE_WRONG[1])):
         site.add(f"/contest/2001/submission/{number}", Response(codeforces_submission_page(source)))
 
 
@@ -469,13 +484,14 @@ def atcoder_world(site: FakeSite) -> None:
         {"id": f"abc901_{letter}", "contest_id": "abc901", "problem_index": letter.upper(), "name": name,
          "title": f"{letter.upper()}. {name}", "point": 100.0 * (n + 1), "solver_count": 1000 - n}
         for n, (letter, name) in enumerate([("a", "Repeat String"), ("b", "Count Evens"), ("c", "Half Samples"),
-                                            ("d", "Only Cpp"), ("e", "Opted Out")])
+                                            ("d", "Only Cpp"), ("e", "Opted Out"), ("f", "Guess")])
     ]
     rows.append({"id": "abc900_a", "contest_id": "abc900", "problem_index": "A", "name": "Too Hard", "point": 100.0})
     site.add("/problems-api/resources/merged-problems.json", json_response(rows))
     site.add("/problems-api/resources/problem-models.json", json_response({
         "abc901_a": {"difficulty": -300.4, "is_experimental": False}, "abc901_b": {"difficulty": 150.0},
         "abc901_c": {"difficulty": 300}, "abc901_d": {"difficulty": 400}, "abc901_e": {"difficulty": 500},
+        "abc901_f": {"difficulty": 600},
         "abc900_a": {"difficulty": 3200},
     }))
     site.add("/contests/abc901/tasks/abc901_a", Response(atcoder_task_page(
@@ -506,15 +522,22 @@ def atcoder_world(site: FakeSite) -> None:
     site.add("/contests/abc901/tasks/abc901_e", Response(atcoder_task_page(
         "E - Opted Out", "<p>Print N.</p>", "<ul><li>tiny</li></ul>", "<pre>N</pre>", "<p>N</p>", [("4\n", "4\n")],
     ), headers={"X-Robots-Tag": "noai"}))
-    lists = {
-        "abc901_a": [(41000003, "Python (CPython 3.11.4)", "WA"), (41000002, "Python (PyPy 3.10-v7.3.12)", "AC")],
-        "abc901_b": [(41000004, "Python (Cython 0.29.34)", "AC"), (41000005, "Python (CPython 3.11.4)", "AC")],
-        "abc901_d": [(41000006, "C++ 20 (gcc 12.2)", "AC"), (41000007, "Python (CPython 3.11.4)", "WA")],
-        "abc901_e": [(41000008, "Python (CPython 3.11.4)", "AC")],
+    site.add("/contests/abc901/tasks/abc901_f", Response(atcoder_task_page(
+        "F - Guess", "<p>This is an interactive task, where your program and the judge interact.</p>",
+        "<ul><li>tiny</li></ul>", "<pre>N</pre>", "<p>N</p>", [("4\n", "4\n")],
+    )))
+    lists = {  # pages of each task's list; Count Evens' Python solution is on its second page
+        "abc901_a": [[(41000003, "Python (CPython 3.11.4)", "WA"), (41000002, "Python (PyPy 3.10-v7.3.12)", "AC")]],
+        "abc901_b": [[(41000004, "Python (Cython 0.29.34)", "AC")], [(41000005, "Python (CPython 3.11.4)", "AC")]],
+        "abc901_d": [[(41000006, "C++ 20 (gcc 12.2)", "AC"), (41000007, "Python (CPython 3.11.4)", "WA")]],
+        "abc901_e": [[(41000008, "Python (CPython 3.11.4)", "AC")]],
     }
 
     def submissions(query: dict[str, list[str]]) -> Response:
-        return Response(atcoder_submissions_page("abc901", lists.get(query.get("f.Task", [""])[0], [])))
+        pages = lists.get(query.get("f.Task", [""])[0], [[]])
+        number = int(query.get("page", ["1"])[0])
+        rows = pages[number - 1] if number <= len(pages) else []
+        return Response(atcoder_submissions_page("abc901", rows, number, len(pages)))
 
     site.add("/contests/abc901/submissions", submissions)
     for number, source in ((41000002, AT_REPEAT), (41000005, AT_EVENS), (41000008, "print(input())\n")):

@@ -128,7 +128,7 @@ def make_atcoder(world: FakeSite, tmp_path, api: str = "/problems-api") -> AtCod
 def test_index_from_merged_problems_with_difficulty_filter(world: FakeSite, tmp_path) -> None:
     atcoder = make_atcoder(world, tmp_path)
     everything = atcoder.list_tasks([], None, None)
-    assert [t.key for t in everything] == ["atcoder:abc900/A"] + [f"atcoder:abc901/{x}" for x in "ABCDE"]
+    assert [t.key for t in everything] == ["atcoder:abc900/A"] + [f"atcoder:abc901/{x}" for x in "ABCDEF"]
     assert everything[1].rating is None  # difficulties are fetched only for a rating filter
     easy = atcoder.list_tasks([], None, 350)
     assert [(t.meta["task_id"], t.rating) for t in easy] == [("abc901_a", -300), ("abc901_b", 150), ("abc901_c", 300)]

@@ -126,7 +126,8 @@ def test_index_filters_by_rating_and_contest_and_marks_what_it_rules_out(codefor
 def test_accepted_python_submissions_and_their_source(codeforces: Codeforces, world: FakeSite) -> None:
     tasks = {t.index: t for t in codeforces.list_tasks(["2001"], None, None)}
     found = list(codeforces.accepted_python(tasks["A"]))
-    assert [(s.id, s.language) for s in found] == [("900001", "PyPy 3-64")]  # not Python 2, not WRONG_ANSWER
+    # Not Python 2, not WRONG_ANSWER; newest first.
+    assert [(s.id, s.language) for s in found] == [("900001", "PyPy 3-64"), ("900000", "Python 3")]
     assert list(codeforces.accepted_python(tasks["G"])) == []  # only C++ was accepted
     assert [s.id for s in codeforces.accepted_python(tasks["F"])] == ["900012", "900011"]
     full = codeforces.submission_source(found[0])
