@@ -224,3 +224,18 @@ def test_both_sites_pages_carry_their_tolerance_through_the_scrapers() -> None:
 def test_wire_values_of_checker_tests_stay_in_wire_form() -> None:
     test = FunctionTest(args=[wire.encode("1\n")], expected=wire.encode("1"), compare="checker")
     assert check_value(test, "1") == "no verdict from the problem's checker" and check_value(test, "1", "") == ""
+
+
+def test_determinism_reruns_judge_as_the_tests_do() -> None:
+    """A reference printing a set (its order follows the hash seed) is deterministic under an any-order checker."""
+    from pipelines.gates.determinism import DeterminismGate
+
+    program = 'input()\nprint(*{"apple", "banana", "cherry", "date", "elder", "fig", "grape"})\n'
+    expected = "apple banana cherry date elder fig grape\n"
+    by_checker = Problem("stdio", "Print the fruits in any order.", program, [StdioTest("1\n", expected, "checker")],
+                         PROVENANCE, checker=MULTISET)
+    by_tokens = dataclasses.replace(by_checker, tests=[StdioTest("1\n", expected, "tokens")], checker="")
+    with DeterminismGate(runs=3) as gate:
+        result = gate.run([by_checker, by_tokens])
+    assert [problem.id for problem in result.kept] == [by_checker.id]
+    assert [reject.reason for reject in result.rejects] in (["nondeterministic"], ["reference_fails"])

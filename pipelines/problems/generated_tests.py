@@ -103,7 +103,8 @@ class Mutator:
         if roll < 0.4:
             new = value + self.rng.choice((-3, -2, -1, 1, 2, 3))
         elif roll < 0.8:
-            new = self.rng.randint(low, min(high, max(2 * abs(value), 20) + low))
+            span = max(abs(value), 10)
+            new = self.rng.randint(max(low, value - span), min(high, value + span))
         elif roll < 0.9:
             new = low
         else:
