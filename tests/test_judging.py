@@ -239,3 +239,12 @@ def test_determinism_reruns_judge_as_the_tests_do() -> None:
         result = gate.run([by_checker, by_tokens])
     assert [problem.id for problem in result.kept] == [by_checker.id]
     assert [reject.reason for reject in result.rejects] in (["nondeterministic"], ["reference_fails"])
+
+
+def test_the_legend_counts_only_a_plain_statement_of_several_answers() -> None:
+    legend = TaskPage("u", "t", (("", "Pick any of them and delete it. Repeat in any order."),
+                                 ("Output", "Print the final length.")), (), None, None, False, "")
+    assert judging_of(legend).meta() == {"compare": "tokens"}
+    plain = dataclasses.replace(legend, sections=(("Problem Statement", "If there are multiple solutions, print any."),
+                                                  ("Output", "Print it.")))
+    assert judging_of(plain).needs_checker

@@ -1,6 +1,8 @@
 """How a scraped task's output is judged, read from its statement: tolerance, case, order, several answers.
 
-Both sites state these in their output sections with a few stock phrasings:
+Both sites state these with a few stock phrasings, mostly in the output section and the notes
+(the input section and constraints are not read; the legend only for tolerance, case, and a plain
+"if there are multiple answers"):
 
 - a float tolerance ("absolute or relative error does not exceed $10^{-6}$", "... is at most
   $10^{-9}$", older pages' "10^{ - 6}"): tokens compared with it, integers still exactly;
@@ -23,6 +25,7 @@ from scrapers.types import TaskPage
 
 # Sections that describe the input: phrases there ("given in any order") say nothing of the output.
 _INPUT_HEADINGS = re.compile(r"^\s*(input|constraints?|入力|制約)\b", re.I)
+_OUTPUT_HEADINGS = re.compile(r"^\s*(output|出力)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])|\n+")
 _ERROR = re.compile(r"\b(absolute|relative)\b[^.]*?\berrors?\b|\berrors?\b[^.]*?\b(absolute|relative)\b", re.I)
 _MINUS = r"[-−–]"
@@ -43,6 +46,9 @@ _SEVERAL = re.compile(
     r"\b(?:if|when|in case|where)\b[^.]*?" + _MANY + r"|" + _MANY + r"[^.]*?\b(?:exist|are possible|are valid)\b"
     r"|\b(?:print|output|find|choose|report) any\b|\bany (?:one )?of them\b|\bany (?:valid|correct|such|possible) "
     r"(?:answer|solution|one)\b|\bany of (?:the )?(?:answers|solutions)\b", re.I)
+# In the legend ("choose any of them and delete it") only the plain statement of several answers counts.
+_SEVERAL_ANSWERS = re.compile(r"\b(?:if|when|in case)\b[^.]*?\b(?:multiple|several|many|more than one|two or more)\b"
+                              r"[^.]*?\b(?:answers|solutions)\b", re.I)
 _ORDER_WORD = re.compile(r"\border(?:s|ings?)?\b", re.I)
 
 
@@ -78,9 +84,12 @@ class Judging:
         return data
 
 
-def _output_texts(page: TaskPage) -> list[str]:
-    """Every section but those about the input, and the notes."""
-    return [text for heading, text in (*page.sections, *page.notes) if not _INPUT_HEADINGS.match(heading)]
+def _output_texts(page: TaskPage) -> tuple[list[str], list[str]]:
+    """(the output sections and notes, the other sections but those about the input)."""
+    output = [text for heading, text in page.sections if _OUTPUT_HEADINGS.match(heading)]
+    other = [text for heading, text in page.sections
+             if not _OUTPUT_HEADINGS.match(heading) and not _INPUT_HEADINGS.match(heading)]
+    return output + [text for _, text in page.notes], other
 
 
 def _sentences(texts: list[str]) -> list[str]:
@@ -115,10 +124,11 @@ def _tolerance(sentences: list[str]) -> tuple[float, float]:
 
 def judging_of(page: TaskPage) -> Judging:
     """How this task's outputs are to be judged, from its statement."""
-    sentences = _sentences(_output_texts(page))
-    rel_tol, abs_tol = _tolerance(sentences)
-    ignore_case = any(_ANY_CASE.search(sentence) for sentence in sentences)
-    order, several = [], []
+    output, other = _output_texts(page)
+    sentences, elsewhere = _sentences(output), _sentences(other)
+    rel_tol, abs_tol = _tolerance(sentences + elsewhere)
+    ignore_case = any(_ANY_CASE.search(sentence) for sentence in sentences + elsewhere)
+    order, several = [], [sentence for sentence in elsewhere if _SEVERAL_ANSWERS.search(sentence)]
     for sentence in sentences:
         if _ANY_ORDER.search(sentence):
             order.append(sentence)
