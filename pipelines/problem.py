@@ -1,15 +1,20 @@
 """The ``Problem`` record that every stage passes on, and its JSONL form.
 
 A problem is a prompt, a reference solution and tests as data. Its id is a content hash of what
-defines it (kind, prompt, solution, entry point, tests), so reruns produce the same ids and dedup is
-a key lookup; provenance and stage verdicts ride along without changing the id.
+defines it (kind, prompt, solution, entry point, tests, and the checker where it has one), so reruns
+produce the same ids and dedup is a key lookup; provenance and stage verdicts ride along without
+changing the id. Fields added after the first records were written (a test's tolerance and case
+flag, the problem's checker) are left out of the JSON form and the hash while they hold their
+default, so older records read, hash and write back unchanged.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +22,13 @@ from typing import IO, Any, NamedTuple
 
 from pipelines.funnel import unit_of
 from sandbox import wire
-from sandbox.types import FunctionTest, StdioTest
+from sandbox.checkers import ENTRY_POINT as CHECKER_ENTRY_POINT
+from sandbox.types import FunctionTest, StdioTest, test_dict
 
 SCHEMA_VERSION = 1
 KINDS = ("function", "stdio")
-FUNCTION_COMPARES = ("exact", "eq", "close", "truthy", "falsy")
-STDIO_COMPARES = ("tokens", "lines", "exact")
+FUNCTION_COMPARES = ("exact", "eq", "close", "truthy", "falsy", "tokens", "checker")
+STDIO_COMPARES = ("tokens", "lines", "exact", "checker")
 VERDICTS = ("keep", "reject")
 
 
@@ -69,6 +75,7 @@ class Problem:
     verdicts: list[StageVerdict] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    checker: str = ""  # source of check(input, expected, got) -> bool for tests that compare by "checker"
 
     @property
     def id(self) -> str:
@@ -78,8 +85,10 @@ class Problem:
             "prompt": self.prompt,
             "solution": self.solution,
             "entry_point": self.entry_point,
-            "tests": [dataclasses.asdict(test) for test in self.tests],
+            "tests": [test_dict(test) for test in self.tests],
         }
+        if self.checker:
+            core["checker"] = self.checker
         digest = hashlib.sha256(json.dumps(core, sort_keys=True, separators=(",", ":")).encode())
         return digest.hexdigest()[:24]
 
@@ -93,8 +102,11 @@ class Problem:
         return any(v.verdict == "reject" for v in self.verdicts)
 
     def to_dict(self) -> dict:
-        """The JSON form, id included."""
+        """The JSON form, id included (an empty checker left out)."""
         data = dataclasses.asdict(self)
+        data["tests"] = [test_dict(test) for test in self.tests]
+        if not self.checker:
+            del data["checker"]
         return {"id": self.id, **data}
 
     @classmethod
@@ -140,7 +152,9 @@ def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
         compare = _take(data, "compare", str, path, "tokens")
         if compare not in STDIO_COMPARES:
             raise _fail(f"{path}compare", f"{compare!r} is not one of {', '.join(STDIO_COMPARES)}")
-        return StdioTest(_take(data, "stdin", str, path), _take(data, "stdout", str, path), compare)
+        return StdioTest(_take(data, "stdin", str, path), _take(data, "stdout", str, path), compare,
+                         _tolerance(data, "rel_tol", path), _tolerance(data, "abs_tol", path),
+                         _take(data, "ignore_case", bool, path, False))
     compare = _take(data, "compare", str, path, "exact")
     if compare not in FUNCTION_COMPARES:
         raise _fail(f"{path}compare", f"{compare!r} is not one of {', '.join(FUNCTION_COMPARES)}")
@@ -160,9 +174,32 @@ def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
         expected=data.get("expected"),
         raises=raises,
         compare=compare,
-        rel_tol=float(_take(data, "rel_tol", (int, float), path, 0.0)),
-        abs_tol=float(_take(data, "abs_tol", (int, float), path, 0.0)),
+        rel_tol=_tolerance(data, "rel_tol", path),
+        abs_tol=_tolerance(data, "abs_tol", path),
+        ignore_case=_take(data, "ignore_case", bool, path, False),
     )
+
+
+def _tolerance(data: dict, key: str, path: str) -> float:
+    value = float(_take(data, key, (int, float), path, 0.0))
+    if not math.isfinite(value) or value < 0:
+        raise _fail(f"{path}{key}", f"{value!r} is not a finite tolerance >= 0")
+    return value
+
+
+def _check_checker(checker: str, tests: list[FunctionTest | StdioTest]) -> None:
+    """A checker must define ``check``; ``checker`` tests need one."""
+    if not checker:
+        for index, test in enumerate(tests):
+            if test.compare == "checker":
+                raise _fail(f"tests[{index}].compare", "'checker' needs the problem's 'checker' (its source)")
+        return
+    try:
+        tree = ast.parse(checker)
+    except SyntaxError as exc:
+        raise _fail("checker", f"not Python: {exc.msg} (line {exc.lineno})") from None
+    if not any(isinstance(node, ast.FunctionDef) and node.name == CHECKER_ENTRY_POINT for node in tree.body):
+        raise _fail("checker", f"defines no {CHECKER_ENTRY_POINT}(input, expected, got)")
 
 
 def _check_encoded(value: object, path: str) -> None:
@@ -188,6 +225,8 @@ def _parse_problem(data: object) -> Problem:
     if kind == "stdio" and entry_point is not None:
         raise _fail("entry_point", "a stdio problem has no entry point (use null)")
     tests = [_parse_test(kind, test, f"tests[{i}]") for i, test in enumerate(_take(data, "tests", list, ""))]
+    checker = _take(data, "checker", str, "", "")
+    _check_checker(checker, tests)
     prov = _take(data, "provenance", dict, "")
     _refuse_unknown(prov, Provenance, "provenance.")
     provenance = Provenance(**{
@@ -218,6 +257,7 @@ def _parse_problem(data: object) -> Problem:
         docstring=_take(data, "docstring", str, "", ""),
         verdicts=verdicts,
         meta=_take(data, "meta", dict, "", {}),
+        checker=checker,
     )
     if "id" in data and data["id"] != problem.id:
         raise _fail("id", f"{data['id']!r} does not match the content hash {problem.id!r} (edited record?)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import math
+import re
 
 from sandbox import wire
 from sandbox.types import FunctionTest, Status, StdioTest, Verdict
@@ -18,6 +19,10 @@ _RUN_STATUS = {
     "output_cap": (Status.OUTPUT_LIMIT, "output over the cap"),
 }
 _SIGNALS = {9: "SIGKILL", 24: "SIGXCPU (CPU limit)", 25: "SIGXFSZ (file size limit)", 11: "SIGSEGV", 6: "SIGABRT"}
+_INTEGER = re.compile(r"[+-]?\d+")
+_REAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Slack for the last bits of a double, as testlib's doubleCompare allows: 0.500001 is within 1e-6 of 0.5.
+_ROUNDING = 1e-15
 
 
 def same(a: object, b: object) -> bool:
@@ -44,13 +49,46 @@ def close(a: object, b: object, rel_tol: float, abs_tol: float) -> bool:
     return same(a, b)
 
 
+def token_matches(expected: str, got: str, rel_tol: float = 0.0, abs_tol: float = 0.0,
+                  ignore_case: bool = False) -> bool:
+    """One output token against the expected one: integers exactly, reals within a stated tolerance.
+
+    With a tolerance, a pair in which one token is a real number (not both integers) matches when
+    ``|got - expected| <= abs_tol`` or ``<= rel_tol * |expected|`` ("absolute or relative error").
+    """
+    if got == expected or (ignore_case and got.casefold() == expected.casefold()):
+        return True
+    if not (rel_tol or abs_tol) or not (_REAL.fullmatch(expected) and _REAL.fullmatch(got)):
+        return False
+    if _INTEGER.fullmatch(expected) and _INTEGER.fullmatch(got):
+        return False  # integers are exact even when reals have a tolerance
+    want, have = float(expected), float(got)
+    if not (math.isfinite(want) and math.isfinite(have)):
+        return False
+    error = abs(have - want)
+    return error <= abs_tol + _ROUNDING or error <= rel_tol * abs(want) + _ROUNDING
+
+
+def tokens_match(expected: str, got: str, rel_tol: float = 0.0, abs_tol: float = 0.0,
+                 ignore_case: bool = False) -> bool:
+    """Whitespace-separated tokens, pairwise by ``token_matches``."""
+    want, have = expected.split(), got.split()
+    return len(want) == len(have) and all(
+        token_matches(w, h, rel_tol, abs_tol, ignore_case) for w, h in zip(want, have, strict=True))
+
+
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def check_value(test: FunctionTest, got: object) -> str:
-    """Empty string when ``got`` satisfies the test, else why not."""
+def check_value(test: FunctionTest, got: object, checked: str | None = None) -> str:
+    """Empty string when ``got`` satisfies the test, else why not.
+
+    ``checked`` is the problem checker's finding for a ``checker`` test ("" when it accepted).
+    """
+    if test.compare == "checker":
+        return "no verdict from the problem's checker" if checked is None else checked
     expected = wire.decode(test.expected)
     if test.compare == "exact":
         ok = same(got, expected)
@@ -58,6 +96,9 @@ def check_value(test: FunctionTest, got: object) -> str:
         ok = bool(got == expected)
     elif test.compare == "close":
         ok = close(got, expected, test.rel_tol, test.abs_tol)
+    elif test.compare == "tokens":
+        ok = type(got) is str and type(expected) is str and tokens_match(
+            expected, got, test.rel_tol, test.abs_tol, test.ignore_case)
     elif test.compare == "truthy":
         return "" if got else f"got falsy {_short(got)}"
     elif test.compare == "falsy":
@@ -67,7 +108,7 @@ def check_value(test: FunctionTest, got: object) -> str:
     return "" if ok else f"expected {_short(expected)}, got {_short(got)}"
 
 
-def check_record(test: FunctionTest, record: dict) -> str:
+def check_record(test: FunctionTest, record: dict, checked: str | None = None) -> str:
     """Empty string when the candidate's record for this test satisfies it, else why not."""
     if "unencodable" in record:
         return f"returned a value with no exact encoding: {record['unencodable']}"
@@ -81,7 +122,7 @@ def check_record(test: FunctionTest, record: dict) -> str:
         got = wire.decode(record["value"])
     except (KeyError, ValueError, RecursionError) as exc:
         return f"malformed result: {exc}"
-    return check_value(test, got)
+    return check_value(test, got, checked)
 
 
 def _failure_status(run: dict, fallback: str) -> tuple[str, str]:
@@ -93,8 +134,8 @@ def _failure_status(run: dict, fallback: str) -> tuple[str, str]:
     return fallback, ""
 
 
-def judge_function(tests: list[FunctionTest], response: dict) -> Verdict:
-    """Judge a function candidate from its single run's records."""
+def judge_function(tests: list[FunctionTest], response: dict, checks: dict[int, str] | None = None) -> Verdict:
+    """Judge a function candidate from its single run's records (``checks``: the checker's findings by test)."""
     run = response["runs"][0]
     records = run["records"]
     outputs: list = [None] * len(tests)
@@ -118,7 +159,7 @@ def judge_function(tests: list[FunctionTest], response: dict) -> Verdict:
             status, why = _failure_status(run, Status.CRASH)
             reason = why or "produced no result (exited early)"
             return Verdict(status, f"test {index}: {reason}", index, outputs, run["ms"])
-        problem = check_record(test, seen[index])
+        problem = check_record(test, seen[index], (checks or {}).get(index))
         if problem:
             status = Status.RUNTIME_ERROR if "raises" in seen[index] and test.raises is None else (
                 Status.WRONG_ANSWER
@@ -128,9 +169,14 @@ def judge_function(tests: list[FunctionTest], response: dict) -> Verdict:
 
 
 def stdout_matches(test: StdioTest, got: str) -> bool:
-    """Compare printed output the way judges do: by tokens (default), by lines, or exactly."""
+    """Compare printed output the way judges do: by tokens (default), by lines, or exactly.
+
+    A ``checker`` test cannot be judged from the output alone; see ``judge_stdio``.
+    """
     if test.compare == "tokens":
-        return got.split() == test.stdout.split()
+        return tokens_match(test.stdout, got, test.rel_tol, test.abs_tol, test.ignore_case)
+    if test.compare == "checker":
+        raise ValueError("a checker test is judged by the problem's checker, not by stdout_matches")
     if test.compare == "lines":
         return [line.rstrip() for line in got.rstrip().splitlines()] == [
             line.rstrip() for line in test.stdout.rstrip().splitlines()
@@ -138,8 +184,12 @@ def stdout_matches(test: StdioTest, got: str) -> bool:
     return got == test.stdout
 
 
-def judge_stdio(tests: list[StdioTest], response: dict) -> Verdict:
-    """Judge a stdio candidate: one run per test, its stdout the produced value."""
+def judge_stdio(tests: list[StdioTest], response: dict, checks: dict[int, str] | None = None) -> Verdict:
+    """Judge a stdio candidate: one run per test, its stdout the produced value.
+
+    ``checks`` holds the problem checker's findings by test index ("" where it accepted), for
+    ``checker`` tests; such a test without a finding fails.
+    """
     runs = response["runs"]
     outputs: list = [run["records"][0] if run["records"] else None for run in runs]
     ms = sum(run["ms"] for run in runs)
@@ -153,7 +203,11 @@ def judge_stdio(tests: list[StdioTest], response: dict) -> Verdict:
             reason = f"test {index}: exit code {run['code']} {tail[0][:200]}".rstrip()
             return Verdict(Status.RUNTIME_ERROR, reason, index, outputs, ms)
         got = record.get("stdout")
-        if not isinstance(got, str) or not stdout_matches(test, got):
+        if test.compare == "checker" and isinstance(got, str):
+            finding = (checks or {}).get(index, "no verdict from the problem's checker")
+            if finding:
+                return Verdict(Status.WRONG_ANSWER, f"test {index}: {finding}", index, outputs, ms)
+        elif not isinstance(got, str) or not stdout_matches(test, got):
             reason = f"test {index}: expected {_short(test.stdout)}, got {_short(got)}"
             return Verdict(Status.WRONG_ANSWER, reason, index, outputs, ms)
     return Verdict(Status.PASSED, "", None, outputs, ms)

@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Kind = Literal["function", "stdio"]
-Compare = Literal["exact", "eq", "close", "truthy", "falsy"]
-StdioCompare = Literal["tokens", "lines", "exact"]
+Compare = Literal["exact", "eq", "close", "truthy", "falsy", "tokens", "checker"]
+StdioCompare = Literal["tokens", "lines", "exact", "checker"]
+# Fields added after records were first written: left out of a test's JSON form (and so of problem
+# ids) while they hold their default, so that older records read, hash and write back unchanged.
+_LATER_STDIO_FIELDS = {"rel_tol": 0.0, "abs_tol": 0.0, "ignore_case": False}
+_LATER_FUNCTION_FIELDS = {"ignore_case": False}
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,9 @@ class FunctionTest:
 
     Exactly one of ``expected`` (with ``compare``) or ``raises`` (an exception type name) says what
     the call must give. ``compare`` is ``exact`` (same built-in types and values), ``eq`` (Python
-    ``==`` on the decoded values), ``close`` (numbers within ``rel_tol``/``abs_tol``), ``truthy`` or
-    ``falsy``.
+    ``==`` on the decoded values), ``close`` (numbers within ``rel_tol``/``abs_tol``), ``truthy``,
+    ``falsy``, ``tokens`` (a returned string compared with the expected one token by token, as
+    ``StdioTest`` does) or ``checker`` (the problem's checker decides).
     """
 
     args: list
@@ -44,6 +49,7 @@ class FunctionTest:
     compare: Compare = "exact"
     rel_tol: float = 0.0
     abs_tol: float = 0.0
+    ignore_case: bool = False
 
     def inputs(self) -> dict:
         """What enters the sandbox: the inputs, never the expected value."""
@@ -52,11 +58,20 @@ class FunctionTest:
 
 @dataclass(frozen=True)
 class StdioTest:
-    """One run of a stdio problem: the program's stdin and the stdout it must print."""
+    """One run of a stdio problem: the program's stdin and the stdout it must print.
+
+    ``compare`` is ``tokens`` (whitespace-separated tokens; with a tolerance, two tokens of which one
+    is a real number match within ``abs_tol`` or ``rel_tol`` of the expected one, integers still
+    exactly; with ``ignore_case``, letters match in either case), ``lines``, ``exact``, or
+    ``checker`` (the problem's checker, run in the sandbox, decides; its strict result is judged).
+    """
 
     stdin: str
     stdout: str
     compare: StdioCompare = "tokens"
+    rel_tol: float = 0.0
+    abs_tol: float = 0.0
+    ignore_case: bool = False
 
     def inputs(self) -> dict:
         """What enters the sandbox: the input, never the expected output."""
@@ -66,6 +81,13 @@ class StdioTest:
 Test = FunctionTest | StdioTest
 
 
+def test_dict(test: Test) -> dict:
+    """A test's JSON form; fields added later are left out while they hold their default."""
+    data = dataclasses.asdict(test)
+    later = _LATER_STDIO_FIELDS if isinstance(test, StdioTest) else _LATER_FUNCTION_FIELDS
+    return {key: value for key, value in data.items() if key not in later or value != later[key]}
+
+
 class Executable(Protocol):
     """What ``execute`` needs of a problem (``pipelines.problem.Problem`` is one)."""
 
@@ -73,6 +95,7 @@ class Executable(Protocol):
     prompt: str
     entry_point: str | None
     tests: list
+    checker: str  # source of ``check(input, expected, got) -> bool`` for ``checker`` tests, or ""
 
 
 @dataclass
@@ -83,6 +106,7 @@ class Task:
     entry_point: str | None
     tests: list = field(default_factory=list)
     kind: Kind = "function"
+    checker: str = ""
 
 
 class Status:

@@ -30,6 +30,11 @@ _SAMPLE_OUT = re.compile(r"^\s*(?:sample\s+output|output\s+example|出力例)\s*
 _LIMITS = re.compile(r"Time Limit:\s*([\d.]+)\s*sec\s*/\s*Memory Limit:\s*(\d+)\s*(MiB|MB|KiB|KB)", re.I)
 _SCORE = re.compile(r"Score\s*:\s*\$?(\d+)", re.I)
 _SUBMISSION_LINK = re.compile(r"/submissions/(\d+)/?$")
+_PAGE_NUMBER = re.compile(r"[?&]page=(\d+)")
+_INTERACTIVE = re.compile(r"\bthis is an interactive (?:task|problem)\b|インタラクティブな問題", re.I)
+# A submission list is read page after page until enough solutions are found; this bounds a task
+# whose list is long and holds no usable Python (each page is one polite request).
+DEFAULT_SUBMISSION_PAGES = 20
 
 
 def is_python3(language: str) -> bool:
@@ -89,6 +94,8 @@ def parse_task_page(page: Page) -> TaskPage:
     if english is None and statement.select_one("span.lang-ja") is not None:
         raise ParseError(Reason.NO_STATEMENT, page.url, "no English statement (span.lang-en)")
     root = english or statement  # the oldest pages have one language and no span.lang
+    if _INTERACTIVE.search(root.get_text(" ")):
+        raise ParseError(Reason.INTERACTIVE, page.url, "the statement says 'This is an interactive task'")
     samples, sections = _samples_and_sections(root, page.url)
     heading = soup.select_one("span.h2")
     title = next(heading.stripped_strings, "") if heading else (soup.title.get_text(strip=True) if soup.title else "")
@@ -105,6 +112,14 @@ def parse_task_page(page: Page) -> TaskPage:
         fetched_at=page.fetched_at,
         meta={"points": int(score.group(1))} if score else {},
     )
+
+
+def last_page(page: Page) -> int:
+    """The highest page number the list's pagination links to (1 when it has none)."""
+    soup = soup_of(page.text)
+    numbers = [int(match.group(1)) for a in soup.select("ul.pagination a[href]")
+               if (match := _PAGE_NUMBER.search(a["href"]))]
+    return max(numbers, default=1)
 
 
 def parse_submissions_page(page: Page) -> list[Submission]:
@@ -139,10 +154,12 @@ class AtCoder:
 
     name = "atcoder"
 
-    def __init__(self, fetcher: Fetcher, base_url: str = DEFAULT_BASE_URL, api_url: str = DEFAULT_API_URL) -> None:
+    def __init__(self, fetcher: Fetcher, base_url: str = DEFAULT_BASE_URL, api_url: str = DEFAULT_API_URL,
+                 submission_pages: int = DEFAULT_SUBMISSION_PAGES) -> None:
         self.fetcher = fetcher
         self.base_url = base_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
+        self.submission_pages = submission_pages
 
     def _problems(self) -> list[dict]:
         try:
@@ -194,10 +211,19 @@ class AtCoder:
         return parse_task_page(self.fetcher.get(ref.url))
 
     def accepted_python(self, ref: TaskRef) -> Iterator[Submission]:
-        """Accepted Python 3 submissions from the first page of the task's submission list."""
-        query = urlencode({"f.Task": ref.meta["task_id"], "f.LanguageName": "Python", "f.Status": "AC", "page": 1})
-        page = self.fetcher.get(f"{self.base_url}/contests/{ref.contest}/submissions?{query}")
-        yield from parse_submissions_page(page)
+        """Accepted Python 3 submissions, page after page of the task's submission list.
+
+        Pages are fetched lazily (a caller that stops early asks for no more), up to the last page the
+        pagination links to and at most ``submission_pages``.
+        """
+        number, last = 1, 1
+        while number <= min(last, self.submission_pages):
+            query = urlencode({"f.Task": ref.meta["task_id"], "f.LanguageName": "Python", "f.Status": "AC",
+                               "page": number})
+            page = self.fetcher.get(f"{self.base_url}/contests/{ref.contest}/submissions?{query}")
+            last = max(last, last_page(page))
+            yield from parse_submissions_page(page)
+            number += 1
 
     def submission_source(self, submission: Submission) -> Submission:
         """The submission with its code from the submission page."""

@@ -27,6 +27,9 @@ DEFAULT_INTERVAL_S = 2.0
 PYTHON3 = re.compile(r"^(python|pypy)\s*3", re.I)
 _SECONDS = re.compile(r"([\d.]+)\s*(?:seconds?|s\b)", re.I)
 _MEGABYTES = re.compile(r"(\d+)\s*(?:megabytes?|mb\b)", re.I)
+# Standard streams as headers name them: "standard input" now, "stdin" on older pages (class input-standard).
+_STANDARD = {"input": ("standard input", "stdin"), "output": ("standard output", "stdout")}
+_INTERACTIVE = re.compile(r"\bthis is an interactive (?:problem|task)\b", re.I)
 
 
 def _property(header: Tag, css: str) -> str:
@@ -56,10 +59,14 @@ def parse_problem_page(page: Page) -> TaskPage:
     header = statement.select_one("div.header") if statement else None
     if statement is None or header is None:
         raise ParseError(Reason.NO_STATEMENT, page.url, "no div.problem-statement with a div.header")
-    for css, wanted in (("div.input-file", "standard input"), ("div.output-file", "standard output")):
-        value = _property(header, css)
-        if value and value.lower() != wanted:
-            raise ParseError(Reason.NOT_STDIO, page.url, f"{css[4:]} is {value!r}")
+    for stream, names in _STANDARD.items():
+        value = _property(header, f"div.{stream}-file")
+        if value and value.lower() not in names:
+            raise ParseError(Reason.NOT_STDIO, page.url, f"{stream}-file is {value!r}")
+    interaction = statement.select_one("div.interaction-specification")
+    if interaction is not None or _INTERACTIVE.search(statement.get_text(" ")):
+        what = "div.interaction-specification" if interaction is not None else "'This is an interactive problem'"
+        raise ParseError(Reason.INTERACTIVE, page.url, f"the statement has {what}")
     inputs = statement.select("div.sample-test div.input pre")
     outputs = statement.select("div.sample-test div.output pre")
     if not inputs:
@@ -68,8 +75,7 @@ def parse_problem_page(page: Page) -> TaskPage:
         raise ParseError(Reason.UNPAIRED_SAMPLES, page.url, f"{len(inputs)} inputs, {len(outputs)} outputs")
     legend = next((div for div in statement.find_all("div", recursive=False) if not div.get("class")), None)
     sections = [("", codeforces_math(block_text(legend)))]
-    for heading, css in (("Input", "div.input-specification"), ("Output", "div.output-specification"),
-                         ("Interaction", "div.interaction-specification")):
+    for heading, css in (("Input", "div.input-specification"), ("Output", "div.output-specification")):
         text = _section(statement, css)
         if text:
             sections.append((heading, text))

@@ -38,7 +38,11 @@ def codeforces_math(text: str) -> str:
 
 
 def pre_text(pre: Tag) -> str:
-    """A ``<pre>``'s text with one line per ``<br>`` or per ``div.test-example-line``, ending in a newline."""
+    """A ``<pre>``'s text with one line per ``<br>`` or per ``div.test-example-line``, ending in a newline.
+
+    Blank lines at the start (HTML drops the newline after ``<pre>``) go; blank lines at the end stay
+    but one: an input such as ``1 0`` followed by an empty array line needs that line for ``input()``.
+    """
     line_divs = pre.select("div[class*=test-example-line]")
     if line_divs:
         lines = [div.get_text() for div in line_divs]
@@ -50,8 +54,13 @@ def pre_text(pre: Tag) -> str:
             elif isinstance(node, NavigableString) and not isinstance(node, Comment):
                 parts.append(str(node))
         lines = "".join(parts).replace("\r\n", "\n").split("\n")
-    text = "\n".join(line.rstrip() for line in lines).strip("\n")
-    return text + "\n" if text else ""
+    lines = [line.rstrip() for line in lines]
+    while lines and not lines[0]:
+        lines.pop(0)
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line
+    text = "\n".join(lines)
+    return text + "\n" if text.strip() else ""
 
 
 class _Renderer:
@@ -95,6 +104,10 @@ class _Renderer:
             self.blocks.append(("```\n" + pre_text(node) + "```", False))
         elif name == "var":  # AtCoder's maths
             self.inline.append(f"${node.get_text().strip()}$")
+        elif name in ("sup", "sub"):  # older Codeforces pages: 10<sup class="upper-index">-6</sup>
+            self.inline.append("^{" if name == "sup" else "_{")
+            self.children(node)
+            self.inline.append("}")
         elif name == "img":
             self.inline.append(f"[image: {node.get('alt') or node.get('src', '')}]")
         elif name == "li":

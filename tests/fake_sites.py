@@ -144,24 +144,38 @@ def _cf_pre(text: str, variant: str) -> str:
             f'<div class="test-example-line test-example-line-{"even" if n % 2 == 0 else "odd"} '
             f'test-example-line-{n // 2 + 1}">{html.escape(line)}</div>' for n, line in enumerate(lines)
         ) + "</pre>"
+    if variant == "text":
+        return "<pre>\n" + html.escape(text) + "</pre>"
     return "<pre>" + "<br />".join(html.escape(line) for line in lines) + "<br /></pre>"
 
 
 def codeforces_problem_page(
     title: str, legend: str, input_spec: str, output_spec: str, samples: Sequence[tuple[str, str]], *,
     variant: str = "lines", note: str = "", time_limit: str = "1 second", memory: str = "256 megabytes",
-    noai: bool = False, input_file: str = "standard input", truncate_at: str = "",
+    noai: bool = False, input_file: str = "standard input", output_file: str = "standard output",
+    header: str = "new", interaction: str = "", truncate_at: str = "",
 ) -> str:
-    """A problem page in Codeforces' structure; ``variant`` is ``lines`` (newer) or ``br`` (older)."""
-    tests = "".join(
-        f'<div class="input"><div class="title">Input</div>{_cf_pre(i, variant)}</div>'
-        f'<div class="output"><div class="title">Output</div>{_cf_pre(o, variant)}</div>'
+    """A problem page in Codeforces' structure.
+
+    ``variant`` is the samples' layout: ``lines`` (newer), ``br`` (older), ``text`` (plain newlines in
+    the ``pre``) or ``split`` (one ``div.sample-test`` per sample). ``header`` ``old`` gives the older
+    header (classes ``input-file input-standard`` with a bold style, as pages saying ``stdin`` have).
+    ``interaction`` adds an interactive problem's ``div.interaction-specification``.
+    """
+    pre = "lines" if variant == "split" else variant
+    pairs = [
+        f'<div class="input"><div class="title">Input</div>{_cf_pre(i, pre)}</div>'
+        f'<div class="output"><div class="title">Output</div>{_cf_pre(o, pre)}</div>'
         for i, o in samples
-    )
-    sample_block = (
-        '<div class="sample-tests"><div class="section-title">Examples</div>'
-        f'<div class="sample-test">{tests}</div></div>' if samples else ""
-    )
+    ]
+    tests = "".join(f'<div class="sample-test">{pair}</div>' for pair in pairs) if variant == "split" else (
+        f'<div class="sample-test">{"".join(pairs)}</div>')
+    samples_title = "Examples" if header == "new" else "Sample test(s)"
+    sample_block = (f'<div class="sample-tests"><div class="section-title">{samples_title}</div>{tests}</div>'
+                    if samples else "")
+    extra = ' input-standard" style="font-weight: bold' if header == "old" else ""
+    interaction_block = (f'<div class="interaction-specification"><div class="section-title">Interaction</div>'
+                         f'{interaction}</div>' if interaction else "")
     note_block = f'<div class="note"><div class="section-title">Note</div>{note}</div>' if note else ""
     page = f"""<!DOCTYPE html>
 <html lang="en">
@@ -177,12 +191,13 @@ def codeforces_problem_page(
 <div class="header"><div class="title">{title}</div>
 <div class="time-limit"><div class="property-title">time limit per test</div>{time_limit}</div>
 <div class="memory-limit"><div class="property-title">memory limit per test</div>{memory}</div>
-<div class="input-file"><div class="property-title">input</div>{input_file}</div>
-<div class="output-file"><div class="property-title">output</div>standard output</div>
+<div class="input-file{extra}"><div class="property-title">input</div>{input_file}</div>
+<div class="output-file{extra.replace("input", "output")}"><div class="property-title">output</div>{output_file}</div>
 </div>
 <div>{legend}</div>
 <div class="input-specification"><div class="section-title">Input</div>{input_spec}</div>
 <div class="output-specification"><div class="section-title">Output</div>{output_spec}</div>
+{interaction_block}
 {sample_block}
 {note_block}
 </div></div></div>
@@ -230,10 +245,24 @@ def atcoder_task_page(
     samples: Sequence[tuple[str, str]], *, layout: str = "new",
     limits: str = "Time Limit: 2 sec / Memory Limit: 1024 MiB", score: int = 100, drop_output: int = 0,
 ) -> str:
-    """A task page in AtCoder's structure; ``layout`` ``new`` (``h3 + pre``) or ``old`` (headings outside sections)."""
+    """A task page in AtCoder's structure.
+
+    ``layout``: ``new`` (``h3 + pre`` in sections), ``old`` ("Input Example #1", headings outside
+    sections), ``copy`` (current pages: a Copy button inside the heading, ``pre#pre-sample0``, and a
+    second ``pre`` in the explanation) or ``unilingual`` (the oldest English pages: no ``span.lang``).
+    """
     sample_parts = []
     for number, (stdin, stdout) in enumerate(samples, 1):
-        if layout == "new":
+        if layout == "copy":
+            button = '<span class="btn btn-default btn-sm btn-copy" data-toggle="tooltip">Copy</span>'
+            sample_parts.append(_atcoder_part(
+                f"Sample Input {number} {button}", f'<pre id="pre-sample{2 * number - 2}">{html.escape(stdin)}</pre>'))
+            if number != drop_output:
+                sample_parts.append(_atcoder_part(
+                    f"Sample Output {number} {button}",
+                    f'<pre id="pre-sample{2 * number - 1}">{html.escape(stdout)}</pre>'
+                    "<p>For example:</p><pre>  a figure\n  not a sample\n</pre>"))
+        elif layout in ("new", "unilingual"):
             sample_parts.append(_atcoder_part(f"Sample Input {number}", f"<pre>{html.escape(stdin)}</pre>"))
             if number != drop_output:
                 sample_parts.append(_atcoder_part(
@@ -256,6 +285,11 @@ def atcoder_task_page(
         + "</div><hr />"
         + "".join(sample_parts)
     )
+    statement_html = english if layout == "unilingual" else f"""<span class="lang">
+<span class="lang-ja"><div class="part"><section><h3>問題文</h3><p>日本語の問題文。</p></section></div>
+<div class="part"><section><h3>入力例 1</h3><pre>0</pre></section></div></span>
+<span class="lang-en">{english}</span>
+</span>"""
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title></head>
 <body><div id="main-container" class="container">
@@ -264,17 +298,23 @@ def atcoder_task_page(
 <span id="task-lang-btn" class="pull-right"><span data-lang="ja">JA</span><span data-lang="en">EN</span></span>
 <hr/>
 <p>{limits}</p>
-<div id="task-statement"><span class="lang">
-<span class="lang-ja"><div class="part"><section><h3>問題文</h3><p>日本語の問題文。</p></section></div>
-<div class="part"><section><h3>入力例 1</h3><pre>0</pre></section></div></span>
-<span class="lang-en">{english}</span>
-</span></div>
+<div id="task-statement">{statement_html}</div>
 </div></div></div></body></html>
 """
 
 
-def atcoder_submissions_page(contest: str, rows: Sequence[tuple[int, str, str]]) -> str:
-    """A submission list: ``(id, language, status)`` rows in AtCoder's table structure."""
+ACTIVE = ' class="active"'
+
+
+def atcoder_submissions_page(contest: str, rows: Sequence[tuple[int, str, str]], page: int = 1, pages: int = 1,
+                             query: str = "") -> str:
+    """A submission list: ``(id, language, status)`` rows in AtCoder's table structure, page ``page`` of ``pages``."""
+    links = "".join(
+        f'<li{ACTIVE if n == page else ""}><a href="/contests/{contest}/submissions?{query}page={n}">{n}</a></li>'
+        for n in range(1, pages + 1)
+    )
+    pagination = f'<div class="text-center"><ul class="pagination pagination-sm mt-0 mb-1">{links}</ul></div>'
+    pagination = pagination if pages > 1 else ""
     body = "".join(
         f'<tr><td class="no-break"><time class="fixtime fixtime-second">2024-01-01 21:00:00+0900</time></td>'
         f'<td><a href="/contests/{contest}/tasks/{contest}_a">A - Task</a></td>'
@@ -288,6 +328,7 @@ def atcoder_submissions_page(contest: str, rows: Sequence[tuple[int, str, str]])
     )
     return f"""<!DOCTYPE html>
 <html><head><title>Submissions</title></head><body>
+{pagination}
 <div class="table-responsive"><table class="table table-bordered table-striped small th-center">
 <thead><tr><th width="12%">Submission Time</th><th>Task</th><th>User</th><th>Language</th><th>Score</th>
 <th>Code Size</th><th>Status</th><th>Exec Time</th><th>Memory</th><th></th></tr></thead>
@@ -314,6 +355,10 @@ t = int(input())
 for _ in range(t):
     a, b = map(int, input().split())
     print(a + b)
+"""
+CF_SUM_PAIRS = """import sys
+data = sys.stdin.read().split()
+print("\\n".join(str(int(a) + int(b)) for a, b in zip(data[1::2], data[2::2])))
 """
 CF_PLATEAU = """def main():
     n = int(input())
@@ -352,6 +397,8 @@ def codeforces_world(site: FakeSite) -> None:
         _cf_problem("F", "Double It", 1400, ["math"]),
         _cf_problem("G", "Only Cpp", 1500, ["graphs"]),
         _cf_problem("H", "Guess the Number", 1600, ["interactive", "binary search"]),
+        _cf_problem("I", "Any Index", 1700, ["constructive algorithms"]),
+        _cf_problem("J", "Ask Me", 1800, ["binary search"]),  # interactive, though not tagged so
     ]
     site.add("/api/problemset.problems", json_response({"status": "OK", "result": {
         "problems": problems, "problemStatistics": [{"contestId": 2001, "index": "A", "solvedCount": 10}],
@@ -370,6 +417,7 @@ def codeforces_world(site: FakeSite) -> None:
         codeforces_submission(900007, 2001, "G", "GNU C++17"),
         codeforces_submission(900002, 2001, "B", "Python 3"),
         codeforces_submission(900001, 2001, "A", "PyPy 3-64"),
+        codeforces_submission(900000, 2001, "A", "Python 3"),
     ]
 
     def status(query: dict[str, list[str]]) -> Response:
@@ -412,8 +460,16 @@ def codeforces_world(site: FakeSite) -> None:
     site.add("/contest/2001/problem/G", Response(codeforces_problem_page(
         "G. Only Cpp", "<p>Count the vertices.</p>", "<p>n</p>", "<p>n</p>", [("4\n", "4\n")],
     )))
-    for number, source in ((900001, CF_SUM), (900002, CF_PLATEAU), (900012, CF_DOUBLE_WRONG[0]),
-                           (900011, CF_DOUBLE_WRONG[1])):
+    site.add("/contest/2001/problem/I", Response(codeforces_problem_page(
+        "I. Any Index", "<p>Find an index of a largest element.</p>", "<p>$$$n$$$, then $$$n$$$ integers.</p>",
+        "<p>Print the index. If there are multiple answers, print any of them.</p>", [("2\n5 5\n", "1\n")],
+    )))
+    site.add("/contest/2001/problem/J", Response(codeforces_problem_page(
+        "J. Ask Me", "<p>Guess the hidden number.</p>", "<p>Nothing.</p>", "<p>Nothing.</p>", [("5\n", "? 3\n")],
+        interaction="<p>Print <span class=\"tex-font-style-tt\">? x</span> to ask, then read the reply.</p>",
+    )))
+    for number, source in ((900001, CF_SUM), (900000, CF_SUM_PAIRS), (900002, CF_PLATEAU),
+                           (900012, CF_DOUBLE_WRONG[0]), (900011, CF_DOUBLE_WRONG[1])):
         site.add(f"/contest/2001/submission/{number}", Response(codeforces_submission_page(source)))
 
 
@@ -428,13 +484,14 @@ def atcoder_world(site: FakeSite) -> None:
         {"id": f"abc901_{letter}", "contest_id": "abc901", "problem_index": letter.upper(), "name": name,
          "title": f"{letter.upper()}. {name}", "point": 100.0 * (n + 1), "solver_count": 1000 - n}
         for n, (letter, name) in enumerate([("a", "Repeat String"), ("b", "Count Evens"), ("c", "Half Samples"),
-                                            ("d", "Only Cpp"), ("e", "Opted Out")])
+                                            ("d", "Only Cpp"), ("e", "Opted Out"), ("f", "Guess")])
     ]
     rows.append({"id": "abc900_a", "contest_id": "abc900", "problem_index": "A", "name": "Too Hard", "point": 100.0})
     site.add("/problems-api/resources/merged-problems.json", json_response(rows))
     site.add("/problems-api/resources/problem-models.json", json_response({
         "abc901_a": {"difficulty": -300.4, "is_experimental": False}, "abc901_b": {"difficulty": 150.0},
         "abc901_c": {"difficulty": 300}, "abc901_d": {"difficulty": 400}, "abc901_e": {"difficulty": 500},
+        "abc901_f": {"difficulty": 600},
         "abc900_a": {"difficulty": 3200},
     }))
     site.add("/contests/abc901/tasks/abc901_a", Response(atcoder_task_page(
@@ -465,15 +522,22 @@ def atcoder_world(site: FakeSite) -> None:
     site.add("/contests/abc901/tasks/abc901_e", Response(atcoder_task_page(
         "E - Opted Out", "<p>Print N.</p>", "<ul><li>tiny</li></ul>", "<pre>N</pre>", "<p>N</p>", [("4\n", "4\n")],
     ), headers={"X-Robots-Tag": "noai"}))
-    lists = {
-        "abc901_a": [(41000003, "Python (CPython 3.11.4)", "WA"), (41000002, "Python (PyPy 3.10-v7.3.12)", "AC")],
-        "abc901_b": [(41000004, "Python (Cython 0.29.34)", "AC"), (41000005, "Python (CPython 3.11.4)", "AC")],
-        "abc901_d": [(41000006, "C++ 20 (gcc 12.2)", "AC"), (41000007, "Python (CPython 3.11.4)", "WA")],
-        "abc901_e": [(41000008, "Python (CPython 3.11.4)", "AC")],
+    site.add("/contests/abc901/tasks/abc901_f", Response(atcoder_task_page(
+        "F - Guess", "<p>This is an interactive task, where your program and the judge interact.</p>",
+        "<ul><li>tiny</li></ul>", "<pre>N</pre>", "<p>N</p>", [("4\n", "4\n")],
+    )))
+    lists = {  # pages of each task's list; Count Evens' Python solution is on its second page
+        "abc901_a": [[(41000003, "Python (CPython 3.11.4)", "WA"), (41000002, "Python (PyPy 3.10-v7.3.12)", "AC")]],
+        "abc901_b": [[(41000004, "Python (Cython 0.29.34)", "AC")], [(41000005, "Python (CPython 3.11.4)", "AC")]],
+        "abc901_d": [[(41000006, "C++ 20 (gcc 12.2)", "AC"), (41000007, "Python (CPython 3.11.4)", "WA")]],
+        "abc901_e": [[(41000008, "Python (CPython 3.11.4)", "AC")]],
     }
 
     def submissions(query: dict[str, list[str]]) -> Response:
-        return Response(atcoder_submissions_page("abc901", lists.get(query.get("f.Task", [""])[0], [])))
+        pages = lists.get(query.get("f.Task", [""])[0], [[]])
+        number = int(query.get("page", ["1"])[0])
+        rows = pages[number - 1] if number <= len(pages) else []
+        return Response(atcoder_submissions_page("abc901", rows, number, len(pages)))
 
     site.add("/contests/abc901/submissions", submissions)
     for number, source in ((41000002, AT_REPEAT), (41000005, AT_EVENS), (41000008, "print(input())\n")):

@@ -230,7 +230,7 @@ def task_of(record: dict) -> str:
 def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_path: Path, capsys) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     assert build_sft.run(command(world, "codeforces", out, cache)) == 0
-    assert "9/9 tasks done, 1 kept" in capsys.readouterr().err
+    assert "11/11 tasks done, 1 kept" in capsys.readouterr().err
     report = json.loads((out / "report.json").read_text())
 
     kept = read_problems(out / "problems.jsonl")
@@ -241,6 +241,9 @@ def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_
     assert "$1 \\le t \\le 100$" in stdio.prompt and "Time limit: 2 s" in stdio.prompt
     assert stdio.tests[0] == StdioTest("3\n1 2\n10 20\n-5 5\n", "3\n30\n0\n", "tokens")
     assert function.entry_point == "solve" and function.meta["wrapper"] == "inline"
+    # Two accepted solutions pass the samples: tests generated from mutated samples join them.
+    assert stdio.meta["tests"] == {"samples": 2, "generated": 20, "solutions": 2} and len(stdio.tests) == 22
+    assert len(function.tests) == 22 and stdio.meta["judging"] == {"compare": "tokens"}
 
     rejects = [r for r in read_jsonl(out / "rejects.jsonl") if r["stage"] not in ("determinism", "decontamination")]
     assert sorted((task_of(r), r["stage"], r["reason"]) for r in rejects) == [
@@ -251,17 +254,23 @@ def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_
         ("codeforces:2001F", "sandbox", "reference_fails"),
         ("codeforces:2001G", "solution", "no_accepted_python"),
         ("codeforces:2001H", "list", "interactive"),
+        ("codeforces:2001I", "policy", "needs_checker"),
+        ("codeforces:2001J", "scrape", "interactive"),
         ("codeforces:2003A", "list", "contest_not_finished"),
     ]
     failing = Problem.from_dict(next(r["problem"] for r in rejects if r["stage"] == "sandbox"))
     assert "expected '10\\n', got '6\\n'" in failing.verdicts[-1].detail and "900011" in failing.verdicts[-1].detail
     (site,) = report["sites"]
-    assert site["tasks"] == {"listed": 9, "attempted": 9}
+    assert site["tasks"] == {"listed": 11, "attempted": 11}
+    assert site["generated_tests"] == {"problems": 1, "with_generated": 1, "total": 20, "per_problem": {"20": 1},
+                                       "samples_only": {}}
     assert site["noai"] == {"seen": 1, "excluded": 1, "included": 0, "rejected_later": 0}
     assert report["totals"]["stdio"] == 1 and report["totals"]["function"] == 1
     funnel = {row["stage"]: row for row in report["funnel"]}
-    assert funnel["scrape"]["rejected"] == {"missing_samples": 1, "not_found": 1, "truncated_html": 1}
-    assert (funnel["list"]["in"], funnel["sandbox"]["kept"], funnel["function_form"]["kept"]) == (9, 1, 1)
+    assert funnel["scrape"]["rejected"] == {"interactive": 1, "missing_samples": 1, "not_found": 1,
+                                            "truncated_html": 1}
+    assert funnel["policy"]["rejected"] == {"needs_checker": 1, "noai_excluded": 1}
+    assert (funnel["list"]["in"], funnel["sandbox"]["kept"], funnel["function_form"]["kept"]) == (11, 1, 1)
     assert check_funnel(report) == [] and funnel["license"]["in"] == 2
 
     # What was kept passes in the sandbox; the rejected reference does not.
@@ -276,7 +285,7 @@ def test_codeforces_end_to_end_then_a_rerun_from_the_cache(world: FakeSite, tmp_
     assert build_sft.run(command(world, "codeforces", again, cache)) == 0
     assert len(world.hits) == requests, [h.path for h in world.hits[requests:]]
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[competitive")]
-    assert progress[-1].startswith("[competitive codeforces] 9/9 tasks done") and ", 0 requests, " in progress[-1]
+    assert progress[-1].startswith("[competitive codeforces] 11/11 tasks done") and ", 0 requests, " in progress[-1]
     assert {name: (again / name).read_bytes() for name in names} == before
 
 
@@ -309,7 +318,11 @@ def test_atcoder_end_to_end(world: FakeSite, tmp_path: Path) -> None:
         ("atcoder:abc901/C", "scrape", "unpaired_samples"),
         ("atcoder:abc901/D", "solution", "no_accepted_python"),
         ("atcoder:abc901/E", "policy", "noai_excluded"),
+        ("atcoder:abc901/F", "scrape", "interactive"),
     ]
+    # Count Evens' only Python solution is on the second page of its submission list.
+    assert evens.meta["solution_id"] == "41000005"
+    assert world.count("/contests/abc901/submissions?f.Task=abc901_b&f.LanguageName=Python&f.Status=AC&page=2") == 1
     options = json.loads((out / "options.json").read_text())
     assert options["stage"] == "problems" and options["competitive"]["contests"] == ["abc901"]
 

@@ -288,8 +288,16 @@ FIELD_ERRORS = [
     # closed sets
     ("kind", edited(kind="script"), "'script' is not one of function, stdio"),
     ("tests[0].compare", edited(tests__0__compare="approx"), "'approx' is not one of"),
-    ("tests[0].compare", edited(tests__0__compare="tokens"), "is not one of"),
-    ("tests[0].compare", edited(stdio_problem, tests__0__compare="eq"), "'eq' is not one of tokens, lines, exact"),
+    ("tests[0].compare", edited(tests__0__compare="lines"), "is not one of"),
+    ("tests[0].compare", edited(stdio_problem, tests__0__compare="eq"),
+     "'eq' is not one of tokens, lines, exact, checker"),
+    # tolerances, the case flag and checker tests
+    ("tests[0].rel_tol", edited(stdio_problem, tests__0__rel_tol=-1e-6), "finite tolerance"),
+    ("tests[0].abs_tol", edited(tests__0__abs_tol="1e-6"), "expected int or float"),
+    ("tests[0].ignore_case", edited(stdio_problem, tests__0__ignore_case=1), "expected bool"),
+    ("tests[0].compare", edited(stdio_problem, tests__0__compare="checker"), "needs the problem's 'checker'"),
+    ("checker", edited(stdio_problem, checker="def verify(a, b, c):\n    return True\n"), "defines no check"),
+    ("checker", edited(stdio_problem, checker="def check(:\n"), "not Python"),
     ("schema_version", edited(schema_version=SCHEMA_VERSION + 1), "not supported"),
     ("schema_version", edited(schema_version=0), "not supported"),
     # function problems need an entry point

@@ -10,11 +10,12 @@ from scrapers.atcoder import AtCoder, is_python3, parse_submission_page, parse_s
 from scrapers.cache import Cache
 from scrapers.fetch import Fetcher, RetryPolicy
 from scrapers.ratelimit import RateLimiter
-from scrapers.types import FetchError, Page, ParseError, Reason, Sample
+from scrapers.types import FetchError, Page, ParseError, Reason, Sample, TaskRef
 from tests.fake_sites import (
     AT_EVENS,
     AT_REPEAT,
     FakeSite,
+    Response,
     atcoder_submission_page,
     atcoder_submissions_page,
     atcoder_task_page,
@@ -127,7 +128,7 @@ def make_atcoder(world: FakeSite, tmp_path, api: str = "/problems-api") -> AtCod
 def test_index_from_merged_problems_with_difficulty_filter(world: FakeSite, tmp_path) -> None:
     atcoder = make_atcoder(world, tmp_path)
     everything = atcoder.list_tasks([], None, None)
-    assert [t.key for t in everything] == ["atcoder:abc900/A"] + [f"atcoder:abc901/{x}" for x in "ABCDE"]
+    assert [t.key for t in everything] == ["atcoder:abc900/A"] + [f"atcoder:abc901/{x}" for x in "ABCDEF"]
     assert everything[1].rating is None  # difficulties are fetched only for a rating filter
     easy = atcoder.list_tasks([], None, 350)
     assert [(t.meta["task_id"], t.rating) for t in easy] == [("abc901_a", -300), ("abc901_b", 150), ("abc901_c", 300)]
@@ -159,3 +160,58 @@ def test_task_page_submissions_and_sources_through_the_server(world: FakeSite, t
     with pytest.raises(FetchError) as failed:
         missing.list_tasks([], None, None)
     assert failed.value.reason == Reason.NOT_FOUND
+
+
+# ---- older and other layouts: each one a page -------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["copy", "unilingual"])
+def test_copy_buttons_and_single_language_pages(layout: str) -> None:
+    html = task_html(layout=layout)
+    assert ("btn-copy" in html) == (layout == "copy") and ("lang-en" in html) == (layout == "copy")
+    task = parse_task_page(page(html))
+    # The explanation's own pre (a figure) after a sample output is not a sample.
+    assert task.samples == tuple(Sample(i, o) for i, o in SAMPLES)
+    assert [heading for heading, _ in task.sections] == ["Problem Statement", "Constraints", "Input", "Output"]
+
+
+def test_a_trailing_empty_line_of_a_sample_input_is_kept() -> None:
+    """``1 0`` then an empty array line: a program reading with input() needs that second line."""
+    task = parse_task_page(page(task_html(samples=[("1 0\n\n", "1\n"), ("2 1\n5\n", "6\n")])))
+    assert task.samples == (Sample("1 0\n\n", "1\n"), Sample("2 1\n5\n", "6\n"))
+
+
+def test_interactive_tasks_are_rejected_with_their_own_reason() -> None:
+    html = task_html(statement="<p>This is an interactive task, where your program and the judge interact.</p>")
+    with pytest.raises(ParseError) as failed:
+        parse_task_page(page(html))
+    assert failed.value.reason == Reason.INTERACTIVE
+
+
+def test_every_page_of_a_submission_list_is_read_lazily_through_the_cache(tmp_path) -> None:
+    site = FakeSite()
+    query = "f.Task=abc7_a&f.LanguageName=Python&f.Status=AC&"
+    pages = {
+        1: [(7001, "C++ 20 (gcc 12.2)", "AC"), (7002, "Python (Cython 0.29.34)", "AC")],
+        2: [(7003, "Python (CPython 3.11.4)", "AC")],
+        3: [(7004, "Python (PyPy 3.10-v7.3.12)", "AC"), (7005, "Python (CPython 3.11.4)", "AC")],
+    }
+
+    def listing(params: dict[str, list[str]]) -> Response:
+        number = int(params.get("page", ["1"])[0])
+        return Response(atcoder_submissions_page("abc7", pages.get(number, []), number, 3, query))
+
+    site.add("/robots.txt", Response("User-agent: *\n", content_type="text/plain"))
+    site.add("/contests/abc7/submissions", listing)
+    with serve(site):
+        def atcoder() -> AtCoder:
+            fetcher = Fetcher(RateLimiter(0.0), Cache(tmp_path), RetryPolicy(retries=1, backoff_s=0.01, timeout_s=5))
+            return AtCoder(fetcher, site.url(""), site.url("/api"))
+
+        ref = TaskRef("atcoder", "abc7", "A", "x", site.url("/contests/abc7/tasks/abc7_a"), meta={"task_id": "abc7_a"})
+        assert [s.id for s in atcoder().accepted_python(ref)] == ["7003", "7004", "7005"]
+        listed = [hit.path for hit in site.hits if hit.path.startswith("/contests/abc7/submissions")]
+        assert [int(path.rsplit("page=", 1)[1]) for path in listed] == [1, 2, 3]
+        # A caller that needs one solution stops after page 2; a rerun reads the pages from the cache.
+        first = next(iter(atcoder().accepted_python(ref)))
+        assert first.id == "7003" and len(site.hits) == len(listed) + 1  # the first robots.txt; the rest cached

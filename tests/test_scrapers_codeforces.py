@@ -126,7 +126,8 @@ def test_index_filters_by_rating_and_contest_and_marks_what_it_rules_out(codefor
 def test_accepted_python_submissions_and_their_source(codeforces: Codeforces, world: FakeSite) -> None:
     tasks = {t.index: t for t in codeforces.list_tasks(["2001"], None, None)}
     found = list(codeforces.accepted_python(tasks["A"]))
-    assert [(s.id, s.language) for s in found] == [("900001", "PyPy 3-64")]  # not Python 2, not WRONG_ANSWER
+    # Not Python 2, not WRONG_ANSWER; newest first.
+    assert [(s.id, s.language) for s in found] == [("900001", "PyPy 3-64"), ("900000", "Python 3")]
     assert list(codeforces.accepted_python(tasks["G"])) == []  # only C++ was accepted
     assert [s.id for s in codeforces.accepted_python(tasks["F"])] == ["900012", "900011"]
     full = codeforces.submission_source(found[0])
@@ -154,3 +155,45 @@ def test_task_page_through_the_server(codeforces: Codeforces) -> None:
     plateau = codeforces.task_page(tasks["B"])  # the older <br> layout, with a noai meta tag
     assert plateau.samples[0] == Sample("6\n1 1 2 2 2 3\n", "3\n") and plateau.noai
     assert "$$\\max_{l \\le r} (r - l + 1)$$" in plateau.sections[0][1]
+
+
+# ---- older and other layouts: each one a page -------------------------------------------------
+
+
+@pytest.mark.parametrize(("variant", "header"), [
+    ("lines", "new"), ("br", "old"), ("text", "old"), ("split", "new"), ("br", "new"),
+], ids=["lines-new-header", "br-stdin-header", "plain-pre-stdin-header", "one-sample-test-per-sample", "br"])
+def test_every_header_and_sample_layout_gives_the_same_task(variant: str, header: str) -> None:
+    streams = ("stdin", "stdout") if header == "old" else ("standard input", "standard output")
+    html = problem_html(variant=variant, header=header, input_file=streams[0], output_file=streams[1])
+    if header == "old":
+        assert 'class="input-file input-standard"' in html and ">stdin</div>" in html
+    task = parse_problem_page(page(html))
+    assert task.samples == tuple(Sample(i, o) for i, o in SAMPLES)
+    assert task.sections[2] == ("Output", "$t$ lines.")
+
+
+def test_older_superscripts_keep_their_exponent() -> None:
+    """Older pages print powers as 10<sup class="upper-index"> - 6</sup>; the exponent must survive."""
+    spec = ('<p>Print the answer. The answer will be considered correct if its absolute or relative error '
+            'doesn\'t exceed 10<sup class="upper-index"> - 6</sup>.</p>')
+    task = parse_problem_page(page(problem_html(output_spec=spec, header="old", input_file="stdin",
+                                                output_file="stdout")))
+    assert "doesn't exceed 10^{ - 6}." in task.sections[2][1]
+
+
+@pytest.mark.parametrize("where", ["section", "legend"])
+def test_interactive_problems_are_rejected_with_their_own_reason(where: str) -> None:
+    if where == "section":
+        html = problem_html(interaction="<p>Ask at most 20 queries, then print the answer.</p>")
+    else:
+        html = problem_html(legend="<p><span class=\"tex-font-style-bf\">This is an interactive problem.</span></p>")
+    with pytest.raises(ParseError) as failed:
+        parse_problem_page(page(html))
+    assert failed.value.reason == Reason.INTERACTIVE
+
+
+def test_file_output_is_not_stdio_either() -> None:
+    with pytest.raises(ParseError) as failed:
+        parse_problem_page(page(problem_html(output_file="output.txt")))
+    assert failed.value.reason == Reason.NOT_STDIO and "output.txt" in failed.value.detail

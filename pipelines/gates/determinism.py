@@ -4,7 +4,9 @@ Run ``k`` uses a sandbox started with ``PYTHONHASHSEED=k`` (hash randomisation i
 interpreter start, and every candidate is a fresh fork of that interpreter). A problem whose
 verdicts or produced values differ between runs is rejected as nondeterministic, with the first
 differing test; one whose reference fails its own recorded tests in every run is rejected too
-(it depended on state the recording had and a fresh process has not).
+(it depended on state the recording had and a fresh process has not). Where a test admits several
+outputs (a checker, a tolerance, any case), the verdict must agree and the value may differ: the
+problem is judged as its tests judge.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pipelines.gates.base import Decision, Gate
 from pipelines.problem import Problem
 from sandbox.execute import execute
 from sandbox.session import Session
-from sandbox.types import Limits, Verdict
+from sandbox.types import Limits, Test, Verdict
 
 RUNS = 3
 
@@ -42,14 +44,21 @@ def _comparable(record: dict | None) -> str:
     return json.dumps({k: v for k, v in record.items() if k != "message"}, sort_keys=True)
 
 
-def first_difference(runs: Sequence[Verdict]) -> str:
-    """Empty when every run agrees, else which test differed and how."""
+def admits_several_outputs(test: Test) -> bool:
+    """Whether a test accepts more than one output: a checker, a tolerance, or any case."""
+    return test.compare == "checker" or (test.compare == "tokens" and bool(
+        test.rel_tol or test.abs_tol or test.ignore_case))
+
+
+def first_difference(runs: Sequence[Verdict], tests: Sequence[Test] = ()) -> str:
+    """Empty when every run agrees, else which test differed and how (``tests``: values compared where exact)."""
+    lenient = {index for index, test in enumerate(tests) if admits_several_outputs(test)}
     base = runs[0]
     for seed, other in enumerate(runs[1:], 1):
-        if other.status != base.status:
+        if other.status != base.status or other.failed_test != base.failed_test:
             return f"seed 0 gave {base.status}, seed {seed} gave {other.status}"
         for index, (a, b) in enumerate(zip(base.outputs, other.outputs, strict=False)):
-            if _comparable(a) != _comparable(b):
+            if index not in lenient and _comparable(a) != _comparable(b):
                 return f"test {index}: seed 0 gave {_comparable(a)[:200]}, seed {seed} gave {_comparable(b)[:200]}"
     return ""
 
@@ -72,7 +81,7 @@ class DeterminismGate(Gate):
         for problem in problems:
             runs = [execute(problem, [problem.solution], session=session, limits=self.limits)[0]
                     for session in self.sessions]
-            difference = first_difference(runs)
+            difference = first_difference(runs, problem.tests)
             if difference:
                 decisions.append(Decision(Reason.NONDETERMINISTIC, difference))
             elif not runs[0].passed:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pipelines.outputs.atomic import write_atomic
 from pipelines.problem import Problem
+from sandbox.types import test_dict
 
 # What of meta["filter"] rides along: everything but the stop list and other sampling switches.
 PASS_STAT_KEYS = ("model", "samples", "passes", "pass_at", "best_mean_logprob", "statuses")
@@ -60,12 +61,15 @@ def _common(problem: Problem) -> dict:
 
 def codex_s_record(problem: Problem) -> dict:
     """Prompt (context + signature + docstring, or the statement) -> reference solution, with its tests."""
-    return {
+    record = {
         **_common(problem),
         "prompt": problem.prompt,
         "completion": problem.solution,
-        "tests": [dataclasses.asdict(test) for test in problem.tests],
+        "tests": [test_dict(test) for test in problem.tests],
     }
+    if problem.checker:  # tests that compare by "checker" are judged by it
+        record["checker"] = problem.checker
+    return record
 
 
 def _entry_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

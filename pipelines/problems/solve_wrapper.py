@@ -3,8 +3,9 @@
 ``solve`` swaps ``sys.stdin`` and ``sys.stdout`` for in-memory text files (over bytes, so that
 ``sys.stdin.buffer`` and ``sys.stdout.buffer`` work too), runs the program, restores both, and
 returns what it printed normalised by ``normalise_output``: trailing whitespace removed from
-every line and trailing blank lines dropped. Function tests compare values exactly (there is no
-token comparison for them), so the expected value is the sample output normalised the same way.
+every line and trailing blank lines dropped. The expected value is the sample output normalised the
+same way, compared exactly where the stdio test compares plain tokens, and otherwise as the stdio
+test does (tokens with its tolerance and case flag, or the problem's checker, which comes along).
 
 Two bodies complete the prompt; the first that passes the samples in the sandbox is kept:
 
@@ -148,11 +149,8 @@ def candidate_bodies(program: str) -> dict[str, str]:
 
 
 def function_problem(stdio: Problem, statement: str, body: str, wrapper: str) -> Problem:
-    """The function form of a stdio problem, with its samples as ``solve`` tests."""
-    tests = [
-        FunctionTest(args=[wire.encode(test.stdin)], expected=wire.encode(normalise_output(test.stdout)))
-        for test in stdio.tests if isinstance(test, StdioTest)
-    ]
+    """The function form of a stdio problem, with its tests as ``solve`` tests judged alike."""
+    tests = [function_test(test) for test in stdio.tests if isinstance(test, StdioTest)]
     return Problem(
         kind="function",
         prompt=function_prompt(statement),
@@ -162,4 +160,16 @@ def function_problem(stdio: Problem, statement: str, body: str, wrapper: str) ->
         entry_point=ENTRY_POINT,
         docstring=statement,
         meta={**stdio.meta, "form": "function", "wrapper": wrapper, "stdio_id": stdio.id},
+        checker=stdio.checker,
     )
+
+
+def function_test(test: StdioTest) -> FunctionTest:
+    """A stdio test as a ``solve`` test: exact where tokens compare plainly, else compared as the stdio test is."""
+    args, expected = [wire.encode(test.stdin)], wire.encode(normalise_output(test.stdout))
+    if test.compare == "checker":
+        return FunctionTest(args=args, expected=expected, compare="checker")
+    if test.compare == "tokens" and (test.rel_tol or test.abs_tol or test.ignore_case):
+        return FunctionTest(args=args, expected=expected, compare="tokens", rel_tol=test.rel_tol,
+                            abs_tol=test.abs_tol, ignore_case=test.ignore_case)
+    return FunctionTest(args=args, expected=expected)

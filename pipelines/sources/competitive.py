@@ -5,10 +5,15 @@ to reject; each reject carries its stage and a reason from a closed set:
 
 - ``list``: the index rules the task out (``interactive``, ``contest_not_finished``);
 - ``scrape``: the task page (``not_found``, ``truncated_html``, ``missing_samples``, ...);
-- ``policy``: the page or the solution says ``noai`` and ``--include-noai`` was not given;
+- ``policy``: the page or the solution says ``noai`` and ``--include-noai`` was not given, or the
+  statement allows several answers that only a problem-specific checker could judge (``needs_checker``);
 - ``solution``: no accepted Python 3 submission, or none whose source could be fetched;
 - ``sandbox``: no candidate reference passes the samples (``reference_fails``);
 - ``function_form``: the stdio problem is kept but no ``solve`` wrapper passes (``wrapper_fails``).
+
+Tests compare as the statement says (``pipelines.problems.judging``), and where two or more solutions
+pass the samples, generated tests join them (``pipelines.problems.generated_tests``); ``meta["tests"]``
+says how many of each and from how many solutions.
 
 Every reject is a ``Reject``: a task's (subject: its key, ``site:task``) or a problem's (with the problem). The
 outcome counts the task at every stage it passed, and the function form among problems.
@@ -16,6 +21,7 @@ outcome counts the task at every stage it passed, and the function form among pr
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +30,15 @@ from typing import Protocol
 
 from pipelines.funnel import Count, Stage, drop, keep
 from pipelines.problem import Problem, Provenance, Reject
+from pipelines.problems.generated_tests import (
+    MAX_GENERATED,
+    TRIES_PER_TEST,
+    Mutator,
+    agreed_outputs,
+    read_bounds,
+    seeded_rng,
+)
+from pipelines.problems.judging import Judging, judging_of
 from pipelines.problems.solve_wrapper import candidate_bodies, function_problem
 from sandbox.execute import execute
 from sandbox.session import Session
@@ -40,6 +55,15 @@ class Reason(StrEnum):
     NO_ACCEPTED_PYTHON = "no_accepted_python"
     REFERENCE_FAILS = "reference_fails"
     WRAPPER_FAILS = "wrapper_fails"
+    NEEDS_CHECKER = "needs_checker"
+
+
+class SamplesOnly(StrEnum):
+    """Why a problem has no generated tests (``meta["samples_only"]``)."""
+
+    ONE_SOLUTION = "one_solution"
+    NONE_AGREED = "none_agreed"
+    DISABLED = "disabled"
 
 
 STDIO_INSTRUCTION = "Write a Python 3 program that reads from standard input and writes to standard output."
@@ -52,6 +76,10 @@ class Checker(Protocol):
         """One verdict per candidate."""
         ...
 
+    def agreed_outputs(self, problem: Problem, inputs: list[str], solutions: list[str]) -> list[str | None]:
+        """Per input, the first solution's output where all solutions agree, else None."""
+        ...
+
 
 class SandboxChecker:
     """Runs candidates in one live sandbox session shared by every task."""
@@ -59,12 +87,21 @@ class SandboxChecker:
     def __init__(self, backend: str = "bwrap") -> None:
         self.session = Session(backend)
 
-    def check(self, problem: Problem, candidates: list[str]) -> list[Verdict]:
-        """Verdicts from the sandbox, with the task's time limit (doubled, at least the default) per test."""
+    @staticmethod
+    def limits(problem: Problem) -> Limits:
+        """The task's time limit (doubled, at least the default) per test."""
         default = Limits()
         time_limit = float(problem.meta.get("time_limit_s") or 0)
-        limits = Limits(timeout_s=max(default.timeout_s, 2 * time_limit), cpu_s=max(default.cpu_s, int(4 * time_limit)))
-        return execute(problem, candidates, session=self.session, limits=limits)
+        return Limits(timeout_s=max(default.timeout_s, 2 * time_limit), cpu_s=max(default.cpu_s, int(4 * time_limit)))
+
+    def check(self, problem: Problem, candidates: list[str]) -> list[Verdict]:
+        """Verdicts from the sandbox."""
+        return execute(problem, candidates, session=self.session, limits=self.limits(problem))
+
+    def agreed_outputs(self, problem: Problem, inputs: list[str], solutions: list[str]) -> list[str | None]:
+        """All solutions run on the inputs in the sandbox; outputs compared as the problem's tests compare."""
+        return agreed_outputs(problem.tests[0], problem.checker, inputs, solutions, self.session,
+                              self.limits(problem))
 
     def close(self) -> None:
         """Stop the sandbox."""
@@ -77,6 +114,7 @@ class Options:
 
     include_noai: bool = False
     solutions_per_task: int = 3
+    generated_tests: int = MAX_GENERATED  # extra tests per problem at most; 0 keeps the samples only
 
 
 @dataclass
@@ -123,23 +161,51 @@ def statement_text(ref: TaskRef, page: TaskPage) -> str:
     return "\n\n".join(parts)
 
 
-def stdio_problem(ref: TaskRef, page: TaskPage, solution: Submission, noai: bool) -> Problem:
-    """The stdio problem: statement as prompt, samples as token-compared tests, the submission as reference."""
+def stdio_problem(ref: TaskRef, page: TaskPage, solution: Submission, noai: bool,
+                  judging: Judging | None = None) -> Problem:
+    """The stdio problem: statement as prompt, samples as tests judged per ``judging``, the submission as reference."""
+    judging = judging or Judging()
     meta = {
         "form": "stdio", "site": ref.site, "task": ref.key, "contest": ref.contest, "index": ref.index,
         "name": ref.name, "rating": ref.rating, "tags": list(ref.tags), "noai": noai,
         "time_limit_s": page.time_limit_s, "memory_mb": page.memory_mb,
         "solution_id": solution.id, "solution_url": solution.url, "solution_language": solution.language,
-        "solution_fetched_at": solution.fetched_at, **ref.meta, **page.meta,
+        "solution_fetched_at": solution.fetched_at, "judging": judging.meta(), **ref.meta, **page.meta,
     }
     return Problem(
         kind="stdio",
         prompt=f"{statement_text(ref, page)}\n\n{STDIO_INSTRUCTION}\n",
         solution=solution.source,
-        tests=[StdioTest(sample.stdin, sample.stdout, "tokens") for sample in page.samples],
+        tests=[StdioTest(sample.stdin, sample.stdout, judging.compare, judging.rel_tol, judging.abs_tol,
+                         judging.ignore_case) for sample in page.samples],
         provenance=Provenance(source=ref.site, package=ref.contest, url=page.url, fetched_at=page.fetched_at),
         meta=meta,
+        checker=judging.checker,
     )
+
+
+def with_generated_tests(stdio: Problem, ref: TaskRef, page: TaskPage, sources: list[str], checker: Checker,
+                         limit: int) -> Problem:
+    """The problem with up to ``limit`` generated tests on which all ``sources`` agree (the first is the reference)."""
+    samples = len(stdio.tests)
+    generated: list[StdioTest] = []
+    reason = ""
+    if len(sources) < 2:
+        reason = SamplesOnly.ONE_SOLUTION
+    elif limit <= 0:
+        reason = SamplesOnly.DISABLED
+    else:
+        bounds = read_bounds([text for _, text in page.sections])
+        inputs = Mutator(bounds, seeded_rng(ref.key)).inputs([test.stdin for test in stdio.tests],
+                                                             limit * TRIES_PER_TEST)
+        outputs = checker.agreed_outputs(stdio, inputs, sources) if inputs else []
+        template = stdio.tests[0]
+        generated = [dataclasses.replace(template, stdin=text, stdout=output)
+                     for text, output in zip(inputs, outputs, strict=True) if output is not None][:limit]
+        reason = "" if generated else SamplesOnly.NONE_AGREED
+    meta = {**stdio.meta, "tests": {"samples": samples, "generated": len(generated), "solutions": len(sources)},
+            "samples_only": str(reason)}
+    return dataclasses.replace(stdio, tests=[*stdio.tests, *generated], meta=meta)
 
 
 def task_reject(ref: TaskRef, stage: str, reason: str, detail: str = "") -> Reject:
@@ -180,6 +246,10 @@ def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -
     if page.noai and not options.include_noai:
         outcome.rejects.append(task_reject(ref, Stage.POLICY, Reason.NOAI_EXCLUDED, "the task page says noai"))
         return outcome
+    judging = judging_of(page)
+    if judging.needs_checker:
+        outcome.rejects.append(task_reject(ref, Stage.POLICY, Reason.NEEDS_CHECKER, judging.needs_checker))
+        return outcome
     try:
         found = list(itertools.islice(site.accepted_python(ref), options.solutions_per_task))
     except ScrapeError as exc:
@@ -202,14 +272,17 @@ def process_task(site: Site, ref: TaskRef, checker: Checker, options: Options) -
     if outcome.noai and not options.include_noai:
         outcome.rejects.append(task_reject(ref, Stage.POLICY, Reason.NOAI_EXCLUDED, "a solution page says noai"))
         return outcome
-    drafts = [stdio_problem(ref, page, solution, outcome.noai) for solution in solutions]
+    drafts = [stdio_problem(ref, page, solution, outcome.noai, judging) for solution in solutions]
     verdicts = checker.check(drafts[0], [solution.source for solution in solutions])
-    passing = next((draft for draft, verdict in zip(drafts, verdicts, strict=True) if verdict.passed), None)
+    passed = [draft for draft, verdict in zip(drafts, verdicts, strict=True) if verdict.passed]
+    passing = passed[0] if passed else None
     if passing is None:
         detail = _verdict_summary([solution.id for solution in solutions], verdicts)
         outcome.rejects.append(Reject.of(drafts[0].with_verdict(Stage.SANDBOX, "reject", Reason.REFERENCE_FAILS,
                                                                  detail)))
         return outcome
+    passing = with_generated_tests(passing, ref, page, [draft.solution for draft in passed], checker,
+                                   options.generated_tests)
     stdio = passing.with_verdict(Stage.SANDBOX, "keep")
     outcome.kept.append(stdio)
     _function_form(stdio, statement_text(ref, page), checker, outcome)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines.funnel import Count, Stage, drop
 from pipelines.problem import Problem, Reject
+from pipelines.problems.generated_tests import MAX_GENERATED
 from pipelines.sources.competitive import Options, Outcome, Reason, SandboxChecker, process_task
 from scrapers.cache import Cache
 from scrapers.fetch import DEFAULT_CONTACT, Fetcher, RetryPolicy, user_agent
@@ -45,6 +46,7 @@ class CompetitiveSettings:
     retries: int = 4
     backoff: float = 1.0
     solutions_per_task: int = 3
+    generated_tests: int = MAX_GENERATED
     contact: str = DEFAULT_CONTACT
 
     @classmethod
@@ -79,7 +81,11 @@ def add_arguments(group: argparse._ActionsContainer) -> None:
     group.add_argument("--timeout", type=float, default=20.0, help="seconds per HTTP request")
     group.add_argument("--retries", type=int, default=4, help="retries on 429/5xx and timeouts")
     group.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
-    group.add_argument("--solutions-per-task", type=int, default=3, help="accepted solutions to try as reference")
+    group.add_argument("--solutions-per-task", type=int, default=3,
+                       help="accepted solutions to fetch: the first that passes the samples is the reference, "
+                            "and all that pass generate tests")
+    group.add_argument("--generated-tests", type=int, default=MAX_GENERATED,
+                       help="extra tests per problem at most, from mutated samples all solutions agree on (0: none)")
     group.add_argument("--contact", type=str, default=DEFAULT_CONTACT, help="URL in the User-Agent")
 
 
@@ -94,18 +100,28 @@ class SiteResult:
 
 
 class _Tally:
-    """What the report says of a site beyond the funnel: tasks listed, forms kept, noai seen."""
+    """What the report says of a site beyond the funnel: tasks listed, forms kept, noai seen, tests generated."""
 
     def __init__(self, site: str, listed: int) -> None:
         self.site, self.listed, self.attempted = site, listed, 0
         self.wrappers: Counter = Counter()
         self.noai: Counter = Counter()
+        self.generated: list[int] = []  # generated tests of each kept stdio problem
+        self.samples_only: Counter = Counter()
+        self.judging: Counter = Counter()
 
     def add(self, outcome: Outcome) -> None:
         """Count one task's outcome."""
         self.attempted += 1
         if outcome.kept:
             self.wrappers[outcome.wrapper or "none"] += 1
+            stdio = outcome.kept[0]
+            self.generated.append(int(stdio.meta.get("tests", {}).get("generated", 0)))
+            if stdio.meta.get("samples_only"):
+                self.samples_only[stdio.meta["samples_only"]] += 1
+            judging = stdio.meta.get("judging", {})
+            self.judging[judging.get("checker") or ("tolerance" if "rel_tol" in judging else "")
+                         or ("ignore_case" if judging.get("ignore_case") else "tokens")] += 1
         if outcome.noai:
             self.noai["seen"] += 1
             excluded = any(r.reason == Reason.NOAI_EXCLUDED for r in outcome.rejects)
@@ -118,6 +134,14 @@ class _Tally:
             "tasks": {"listed": self.listed, "attempted": self.attempted},
             "function_form": {name: self.wrappers[name] for name in ("inline", "exec", "none")},
             "noai": {name: self.noai[name] for name in ("seen", "excluded", "included", "rejected_later")},
+            "generated_tests": {
+                "problems": len(self.generated),
+                "with_generated": sum(1 for n in self.generated if n),
+                "total": sum(self.generated),
+                "per_problem": dict(sorted(Counter(self.generated).items())),
+                "samples_only": dict(sorted(self.samples_only.items())),
+            },
+            "judging": dict(sorted(self.judging.items())),
         }
 
 
@@ -137,7 +161,8 @@ def scrape(site_name: str, settings: CompetitiveSettings, backend: str = "bwrap"
         result.counts.append(drop(Stage.LIST, exc.reason))
         return result
     tasks = listing[: max(settings.max_problems, 0)]
-    options = Options(include_noai=settings.include_noai, solutions_per_task=settings.solutions_per_task)
+    options = Options(include_noai=settings.include_noai, solutions_per_task=settings.solutions_per_task,
+                      generated_tests=settings.generated_tests)
     tally = _Tally(site_name, len(listing))
     checker = SandboxChecker(backend)
     started = time.monotonic()
