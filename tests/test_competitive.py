@@ -27,7 +27,8 @@ from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import FunctionTest, StdioTest, Verdict
 from scrapers.types import Sample, Submission, TaskPage, TaskRef
-from tests.fake_sites import FakeSite, atcoder_world, codeforces_world, serve
+from tests.fake_sites import FakeSite, serve
+from tests.site_worlds import atcoder_world, codeforces_world
 
 # ---- the solve() wrapper -----------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from sandbox.types import FunctionTest, StdioTest
 from scrapers.atcoder import parse_task_page
 from scrapers.codeforces import parse_problem_page
 from scrapers.types import Page, TaskPage
-from tests.fake_sites import atcoder_task_page, codeforces_problem_page
+from tests.site_pages import atcoder_task_page, codeforces_problem_page
 
 PROVENANCE = Provenance(source="test")
 

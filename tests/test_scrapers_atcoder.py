@@ -11,18 +11,9 @@ from scrapers.cache import Cache
 from scrapers.fetch import Fetcher, RetryPolicy
 from scrapers.ratelimit import RateLimiter
 from scrapers.types import FetchError, Page, ParseError, Reason, Sample, TaskRef
-from tests.fake_sites import (
-    AT_EVENS,
-    AT_REPEAT,
-    FakeSite,
-    Response,
-    atcoder_submission_page,
-    atcoder_submissions_page,
-    atcoder_task_page,
-    atcoder_world,
-    json_response,
-    serve,
-)
+from tests.fake_sites import FakeSite, Response, json_response, serve
+from tests.site_pages import atcoder_submission_page, atcoder_submissions_page, atcoder_task_page
+from tests.site_worlds import AT_EVENS, AT_REPEAT, atcoder_world
 
 SAMPLES = [("3\nab\n", "ababab\n"), ("1\nxyz\n", "xyz\n")]
 

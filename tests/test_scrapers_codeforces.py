@@ -11,16 +11,9 @@ from scrapers.codeforces import Codeforces, parse_problem_page, parse_submission
 from scrapers.fetch import Fetcher, RetryPolicy
 from scrapers.ratelimit import RateLimiter
 from scrapers.types import FetchError, Page, ParseError, Reason, Sample, Submission
-from tests.fake_sites import (
-    CF_PLATEAU,
-    CF_SUM,
-    FakeSite,
-    codeforces_problem_page,
-    codeforces_submission_page,
-    codeforces_world,
-    json_response,
-    serve,
-)
+from tests.fake_sites import FakeSite, json_response, serve
+from tests.site_pages import codeforces_problem_page, codeforces_submission_page
+from tests.site_worlds import CF_PLATEAU, CF_SUM, codeforces_world
 
 SAMPLES = [("3\n1 2\n10 20\n-5 5\n", "3\n30\n0\n"), ("1\n100 23\n", "123\n")]
 
