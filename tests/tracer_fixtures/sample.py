@@ -76,3 +76,38 @@ def in_thread(x):
 
 def echo(value):
     return value
+
+
+class Counter:
+    """State that methods change: ``bump`` mutates self, ``total`` reads it."""
+
+    __slots__ = ("__hidden", "__weakref__", "count", "step")
+
+    def __init__(self, start, step=1):
+        self.count = start
+        self.step = step
+        self.__hidden = "h"
+
+    def bump(self):
+        self.count += self.step
+
+    def total(self, extra):
+        return self.count + extra
+
+
+class Base:
+    def __init__(self, a):
+        self.a = a
+
+
+class Child(Base):
+    def __init__(self, a, b):
+        super().__init__(a)
+        self.b = b
+
+    def both(self):
+        return (self.a, self.b)
+
+
+def stamp(value):
+    return value
