@@ -162,7 +162,40 @@ def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
         compare=compare,
         rel_tol=float(_take(data, "rel_tol", (int, float), path, 0.0)),
         abs_tol=float(_take(data, "abs_tol", (int, float), path, 0.0)),
+        instance=_parse_instance(data.get("instance"), f"{path}instance"),
+        state_after=_state(data.get("state_after"), f"{path}state_after"),
     )
+
+
+def _state(value: object, path: str) -> object:
+    """An object's attributes in ``wire`` form (``{"dict": [[name, value], ...]}``), or None."""
+    if value is None:
+        return None
+    _check_encoded(value, path)
+    if not (isinstance(value, dict) and isinstance(value.get("dict"), list)
+            and all(isinstance(pair[0], str) for pair in value["dict"])):
+        raise _fail(path, "expected the attributes as {\"dict\": [[name, value], ...]}")
+    return value
+
+
+def _parse_instance(value: object, path: str) -> dict | None:
+    """How a method's test builds its object: ``{"init": {"args", "kwargs"}}`` or ``{"state": ...}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("init", "state"):
+        raise _fail(path, "expected {\"init\": {\"args\": [...], \"kwargs\": {...}}} or {\"state\": {...}}")
+    if "state" in value:
+        _state(value["state"], f"{path}.state")
+        return value
+    init = value["init"]
+    if not isinstance(init, dict):
+        raise _fail(f"{path}.init", "expected an object")
+    _refuse_unknown(init, ("args", "kwargs"), f"{path}.init.")
+    for index, arg in enumerate(_take(init, "args", list, f"{path}.init.")):
+        _check_encoded(arg, f"{path}.init.args[{index}]")
+    for name, arg in _take(init, "kwargs", dict, f"{path}.init.", {}).items():
+        _check_encoded(arg, f"{path}.init.kwargs.{name}")
+    return value
 
 
 def _check_encoded(value: object, path: str) -> None:

@@ -98,7 +98,21 @@ def check_record(test: FunctionTest, record: dict) -> str:
         got = wire.decode(record["value"])
     except (KeyError, ValueError, RecursionError) as exc:
         return f"malformed result: {exc}"
-    return check_value(test, got)
+    return check_value(test, got) or check_state(test, record)
+
+
+def check_state(test: FunctionTest, record: dict) -> str:
+    """Empty string when the object's attributes after a method call are the expected ones (or unchecked)."""
+    if test.state_after is None:
+        return ""
+    if "state" not in record:
+        return f"object state after the call has no exact encoding: {str(record.get('state_unencodable', ''))[:200]}"
+    try:
+        got = wire.decode(record["state"])
+    except (ValueError, RecursionError) as exc:
+        return f"malformed state: {exc}"
+    expected = wire.decode(test.state_after)
+    return "" if same(got, expected) else f"object state after the call: expected {_short(expected)}, got {_short(got)}"
 
 
 def _failure_status(run: dict, fallback: str) -> tuple[str, str]:

@@ -35,6 +35,11 @@ class FunctionTest:
     the call must give. ``compare`` is ``exact`` (same built-in types and values), ``eq`` (Python
     ``==`` on the decoded values), ``close`` (numbers within ``rel_tol``/``abs_tol``), ``truthy`` or
     ``falsy``.
+
+    A method's test also says how to build its object: ``instance`` is ``{"init": {"args",
+    "kwargs"}}`` (call the class) or ``{"state": {"dict": ...}}`` (an empty object given these
+    attributes); the entry point is then ``Class.method``. ``state_after``, when set, is the
+    object's attributes after the call (in ``wire`` form), compared exactly.
     """
 
     args: list
@@ -44,10 +49,17 @@ class FunctionTest:
     compare: Compare = "exact"
     rel_tol: float = 0.0
     abs_tol: float = 0.0
+    instance: dict | None = None
+    state_after: object = None
 
     def inputs(self) -> dict:
         """What enters the sandbox: the inputs, never the expected value."""
-        return {"args": self.args, "kwargs": self.kwargs}
+        inputs = {"args": self.args, "kwargs": self.kwargs}
+        if self.instance is not None:
+            inputs["instance"] = self.instance
+        if self.state_after is not None:
+            inputs["state"] = True
+        return inputs
 
 
 @dataclass(frozen=True)
