@@ -1,10 +1,12 @@
-"""Is a function standalone? What module context does it need?
+"""Is a function (or a class) standalone? What context does it need?
 
 A mined function may use builtins, its parameters, standard-library imports, module-level
-constants and helper functions of its own module (themselves standalone). Anything else (the
-rest of the project, third-party packages) makes it depend on its project; I/O, the network, the
-clock and randomness make its tests meaningless. The answer is the context to put in the prompt,
-or the reason it is rejected.
+constants, helper functions and classes of its own module, and names it imports from the
+project's other modules (``from .colors import NAMES``), each resolved where it is defined and
+itself standalone, as long as the whole context stays under ``MAX_CONTEXT_LINES``. Anything else
+(a module object of the project, third-party packages) makes it depend on its project; I/O, the
+network, the clock and randomness make its tests meaningless. The answer is the context to put in
+the prompt, or the reason it is rejected.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import builtins
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 STDLIB = frozenset(sys.stdlib_module_names)
+MAX_CONTEXT_LINES = 200
+MAX_REEXPORT_HOPS = 4
 
 
 class Reason(StrEnum):
@@ -31,6 +36,7 @@ class Reason(StrEnum):
     DYNAMIC = "dynamic_code"
     UNRESOLVED = "unresolved_name"
     GLOBAL_STATE = "mutates_global_state"
+    CONTEXT_TOO_LARGE = "context_too_large"
 
 
 # Module -> reason, for modules whose mere use defeats data tests.
@@ -55,16 +61,35 @@ OS_ALLOWED = ("os.path", "os.sep", "os.linesep", "os.pathsep", "os.curdir", "os.
 
 @dataclass
 class Context:
-    """What a function needs from its module, in source order, or why it cannot have it."""
+    """What a function needs, in the order the prompt gives it (modules it imports from first, then
+    source order), each statement with the module that holds it; or why it cannot have it."""
 
     statements: list[ast.stmt] = field(default_factory=list)
     reason: str = ""
     detail: str = ""
+    owners: dict[int, Module] = field(default_factory=dict)  # id(statement) -> its module
 
     @property
     def ok(self) -> bool:
         """True when the function is standalone."""
         return not self.reason
+
+    def text_of(self, statement: ast.stmt) -> str:
+        """A statement's source (decorators included) from its own module."""
+        module = self.owners[id(statement)]
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+        return "".join(module.lines[first - 1 : statement.end_lineno]).rstrip() + "\n"
+
+    def classes(self) -> set[str]:
+        """Names of the classes the context defines."""
+        return {s.name for s in self.statements if isinstance(s, ast.ClassDef)}
+
+    def render(self) -> str:
+        """The context as prompt text: imports and constants, then helpers and classes."""
+        definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        needed = list(dict.fromkeys(self.text_of(s) for s in self.statements if not isinstance(s, definitions)))
+        helpers = ["\n" + self.text_of(s) for s in self.statements if isinstance(s, definitions)]
+        return "".join(needed + helpers)
 
 
 def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -143,16 +168,31 @@ def _attribute_problem(function: ast.AST, module_aliases: dict[str, str]) -> tup
 
 @dataclass
 class Module:
-    """A module's top level, indexed by the names it binds."""
+    """A module's top level, indexed by the names it binds; ``project`` finds its sibling modules."""
 
     tree: ast.Module
     package: str
+    source: str = ""
+    name: str = ""  # dotted, e.g. "pkg.sub.mod" ("" when unknown)
+    project: Project | None = None
 
     def __post_init__(self) -> None:
         self.bindings: dict[str, ast.stmt] = {}
         for statement in self.tree.body:
             for name in _bound_by(statement):
                 self.bindings.setdefault(name, statement)
+        *full, last = self.source.split("\n")  # only \n ends a line for Python's line numbers
+        self.lines = [line + "\n" for line in full] + ([last] if last else [])
+
+    @property
+    def is_package(self) -> bool:
+        """Whether this is a package's ``__init__``."""
+        return self.project is not None and self.project.is_package(self.name)
+
+    def class_(self, name: str) -> ast.ClassDef | None:
+        """The top-level class ``name``."""
+        found = [s for s in self.tree.body if isinstance(s, ast.ClassDef) and s.name == name]
+        return found[-1] if found else None
 
     def function(self, name: str, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The top-level function ``name`` whose first line (decorators included) is ``line``."""
@@ -176,6 +216,60 @@ def _bound_by(statement: ast.stmt) -> list[str]:
     return []
 
 
+class Project:
+    """The project's modules under one root directory, loaded on demand by dotted name."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._modules: dict[str, Module | None] = {}
+
+    def path_of(self, name: str) -> Path | None:
+        """The file of a dotted module name (a module file or a package's ``__init__``)."""
+        base = self.root.joinpath(*name.split("."))
+        for path in (base.with_suffix(".py"), base / "__init__.py"):
+            if path.is_file():
+                return path
+        return None
+
+    def is_package(self, name: str) -> bool:
+        """Whether the dotted name is a package."""
+        return (self.root.joinpath(*name.split(".")) / "__init__.py").is_file()
+
+    def module(self, name: str) -> Module | None:
+        """The parsed module, or None when it is not the project's or does not parse."""
+        if name not in self._modules:
+            path = self.path_of(name)
+            self._modules[name] = None
+            if path is not None:
+                try:
+                    source = path.read_text(encoding="utf-8")
+                    self._modules[name] = Module(ast.parse(source), name.split(".")[0], source, name, self)
+                except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                    pass
+        return self._modules[name]
+
+
+def load_module(file: str | Path, package: str) -> Module | None:
+    """A recorded file's module, named by the packages (``__init__.py``) above it, with its project."""
+    path = Path(file)
+    parts = [path.stem] if path.stem != "__init__" else []
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    name = ".".join(parts)
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    project = Project(directory)
+    module = Module(tree, package.replace("-", "_").lower(), source, name, project)
+    if name:
+        project._modules[name] = module
+    return module
+
+
 def _import_module(statement: ast.Import | ast.ImportFrom, name: str) -> str:
     """The module a name imported by this statement comes from ('' for a relative import)."""
     if isinstance(statement, ast.ImportFrom):
@@ -197,43 +291,128 @@ def _constant_ok(value: ast.expr) -> bool:
     return True
 
 
-def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module) -> Context:
-    """The module statements ``function`` needs, or the reason it is not standalone."""
-    context = Context()
-    chosen: dict[int, ast.stmt] = {}
-    aliases: dict[str, str] = {}
-    pending = [function]
-    seen: set[str] = {function.name}  # recursion needs no context
-    module_names = set(module.bindings)
+def _project_top(module: Module) -> set[str]:
+    """Names an absolute import of the project itself may start with."""
+    return {module.package, *([module.name.split(".")[0]] if module.name else [])}
+
+
+def _from_project(statement: ast.ImportFrom, module: Module) -> str | None:
+    """The dotted module a ``from ... import`` of the project's own names reads, or None if not the project's."""
+    if statement.level:
+        if not module.name:
+            return ""
+        parts = module.name.split(".")
+        keep = len(parts) - statement.level + (1 if module.is_package else 0)
+        if keep < 1:
+            return ""
+        base = ".".join(parts[:keep])
+        return f"{base}.{statement.module}" if statement.module else base
+    if statement.module and statement.module.split(".")[0] in _project_top(module):
+        return statement.module
+    return None
+
+
+def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Module, ast.stmt, str] | str:
+    """Follow ``from <project module> import name`` to the statement that defines it, or say why not."""
+    for _ in range(MAX_REEXPORT_HOPS):
+        if not isinstance(statement, ast.ImportFrom):
+            return module, statement, name
+        source = _from_project(statement, module)
+        if source is None:
+            return module, statement, name  # stdlib or third party: judged by _statement_problem
+        alias = next(a for a in statement.names if (a.asname or a.name) == name)
+        if alias.asname and alias.asname != alias.name:
+            return f"{name} (renamed from {alias.name} in {source or 'a relative import'})"
+        target = module.project.module(source) if module.project and source else None
+        if target is None:
+            return f"{name} (from {source or 'a relative import'})"
+        found = target.bindings.get(alias.name)
+        if found is None:
+            kind = "module" if module.project.path_of(f"{source}.{alias.name}") else "name"
+            return f"{name} ({kind} of {source})"
+        module, statement, name = target, found, alias.name
+    return f"{name} (re-exported too often)"
+
+
+def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module,
+                max_lines: int = MAX_CONTEXT_LINES) -> Context:
+    """The statements ``function`` needs (from its module and the project's others), or why it is not standalone."""
+    chosen: dict[int, tuple[int, ast.stmt]] = {}  # id(statement) -> (depth of its module, statement)
+    owners: dict[int, Module] = {}
+    aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
+    placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
+    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int]] = [(function, module, 0)]
+    seen: set[tuple[str, str]] = {(module.name, function.name)}  # recursion needs no context
+    depths = {module.name: 0}
     while pending:
-        current = pending.pop()
-        writes = _global_writes(current, module_names)
+        current, where, depth = pending.pop()
+        module_aliases = aliases.setdefault(where.name, {})
+        writes = _global_writes(current, set(where.bindings))
         if writes:
             return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
         for name in sorted(free_names(current)):
-            if name in seen:
+            if (where.name, name) in seen:
                 continue
-            seen.add(name)
-            statement = module.bindings.get(name)
+            seen.add((where.name, name))
+            statement = where.bindings.get(name)
             if statement is None:
                 if name in FORBIDDEN_BUILTINS:
                     return Context(reason=FORBIDDEN_BUILTINS[name], detail=name)
                 if name in BUILTIN_NAMES:
                     continue
                 return Context(reason=Reason.UNRESOLVED, detail=name)
-            problem = _statement_problem(statement, name, module, aliases)
+            resolved = _resolve_import(statement, name, where)
+            if isinstance(resolved, str):
+                return Context(reason=Reason.NEEDS_PROJECT, detail=resolved)
+            owner, statement, defined = resolved
+            ident = _identity(statement, name)
+            if defined != name or placed.setdefault(name, ident) != ident:
+                return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
+            problem = _statement_problem(statement, name, owner, aliases.setdefault(owner.name, {}))
             if problem:
                 return Context(reason=problem[0], detail=problem[1])
-            chosen[id(statement)] = statement
+            level = depth if owner is where else max(depths.get(owner.name, 0), depth + 1)
+            depths[owner.name] = level
+            if id(statement) in chosen:
+                continue
+            chosen[id(statement)] = (level, statement)
+            owners[id(statement)] = owner
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                pending.append(statement)
+                pending.append((statement, owner, level))
+            elif isinstance(statement, ast.ClassDef):
+                pending.append((_class_as_function(statement), owner, level))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append(_as_function(statement))
-        reason, detail = _attribute_problem(current, aliases)
+                pending.append((_as_function(statement), owner, level))
+        reason, detail = _attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
-    context.statements = [s for s in module.tree.body if id(s) in chosen]
+    order = {id(s): i for m in {id(o): o for o in owners.values()}.values() for i, s in enumerate(m.tree.body)}
+
+    def placement(item: tuple[int, ast.stmt]) -> tuple[int, str, int]:
+        owner = owners[id(item[1])]
+        return -depths[owner.name], owner.name, order[id(item[1])]
+
+    statements = [statement for _, statement in sorted(chosen.values(), key=placement)]
+    context = Context(statements=statements, owners=owners)
+    size = sum(s.end_lineno - s.lineno + 1 for s in statements)
+    if size > max_lines:
+        return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
     return context
+
+
+def _identity(statement: ast.stmt, name: str) -> str:
+    """What a name stands for in the prompt: the same import in two modules is one definition."""
+    if isinstance(statement, ast.Import | ast.ImportFrom):
+        return f"import {_import_module(statement, name)}:{name}:{getattr(statement, 'level', 0)}"
+    return str(id(statement))
+
+
+def _class_as_function(statement: ast.ClassDef) -> ast.FunctionDef:
+    """Wrap a class so the names its body, bases and decorators read are resolved like a function's."""
+    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
+                              body=[ast.Expr(d) for d in statement.decorator_list] + [statement],
+                              decorator_list=[], returns=None)
+    return ast.fix_missing_locations(wrapper)
 
 
 def _as_function(statement: ast.stmt) -> ast.FunctionDef:
@@ -250,8 +429,8 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
     if isinstance(statement, ast.Import | ast.ImportFrom):
         source = _import_module(statement, name)
         top = source.split(".")[0]
-        if not source or top == module.package:
-            return Reason.NEEDS_PROJECT, f"{name} (from {source or 'a relative import'})"
+        if not source or top in _project_top(module):
+            return Reason.NEEDS_PROJECT, f"{name} (module {source or 'of a relative import'})"
         if top not in STDLIB:
             return Reason.THIRD_PARTY, f"{name} (from {source})"
         if top in FORBIDDEN_MODULES:
@@ -259,7 +438,7 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
         aliases[name] = source if isinstance(statement, ast.Import) else f"{source}.{name}"
         return None
     if isinstance(statement, ast.ClassDef):
-        return Reason.NEEDS_PROJECT, f"class {name}"
+        return None  # its body is checked like a function's
     if isinstance(statement, ast.Assign | ast.AnnAssign):
         if not _constant_ok(statement.value):  # type: ignore[arg-type]
             return Reason.NEEDS_PROJECT, f"module variable {name} is not a constant"
