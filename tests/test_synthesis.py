@@ -26,6 +26,10 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("records")
     sys.path.insert(0, str(FIXTURES))
     try:
+        import datetime
+        import decimal  # noqa: F401 - used by the traced module
+
+        from minedpkg import ledger as g
         from minedpkg import textutil as t
 
         collector.start(Config(out_dir=str(out), include=(str(FIXTURES / "minedpkg"),), engine="python"))
@@ -42,6 +46,23 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 t.stamp(word), t.today_label(word), t.shuffle_copy([word, 1]), t.home_of(word)
                 t.uses_other(len(word)), t.register(word), t.always_none(len(word)), t.unique_letters(word)
             t.rare(1)
+            for owner, amounts in (("ann", (5, 20)), ("bob", (100,)), ("cy", (1, 2, 3)), ("dee", (-4,))):
+                account = g.Account(owner, balance=10)
+                account.projected(len(amounts))  # the first call: rebuilt from the constructor
+                for amount in amounts:
+                    with contextlib.suppress(g.LedgerError):
+                        account.deposit(amount)  # later calls: rebuilt from a snapshot
+                account.level()
+            for text in ("12.50", "3", " 7.5 ", "x1", "1.x"):
+                with contextlib.suppress(g.LedgerError):
+                    g.Account.parse_amount(text)
+            for owner, days in (("a", 1), ("bb", 10), ("ccc", 50)):
+                g.Account.opening(owner, days)
+            for day, hours in ((1, 5), (2, 30), (28, 1)):
+                window = g.Window(datetime.datetime(2024, 2, day, 12, 0, 0, 1), datetime.timedelta(hours=hours))
+                window.end(), window.span(day), window.stretch(2)
+            for x in (1, 10, 40, -2):
+                g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5))
         finally:
             collector.stop()
     finally:
@@ -50,7 +71,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
     assert count.kept == len(problems) and count.into == len(problems) + len(rejects)
-    return {p.entry_point: p for p in problems}, {r.subject.split(":")[1]: r for r in rejects}
+    return {p.entry_point: p for p in problems}, {r.subject.split(":", 1)[1]: r for r in rejects}
 
 
 @pytest.mark.parametrize(("function", "reason"), [
@@ -100,12 +121,15 @@ def test_docstring_less_functions_are_kept_and_marked(mined) -> None:
 
 def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     problems, _ = mined
-    assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters"}
+    assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
+                             "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
+                             "Account.opening", "Window.end", "Window.span", "Window.stretch"}
     for problem in problems.values():
-        verdict = execute(problem, [problem.solution])[0]
+        indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
+        verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
         if problem.entry_point != "unique_letters":
-            assert verdict.passed, (problem.entry_point, verdict.reason)
-        assert not execute(problem, ["    return None\n"])[0].passed
+            assert verdicts[0].passed, (problem.entry_point, verdicts[0].reason)
+        assert not verdicts[1].passed and not verdicts[2].passed, problem.entry_point
 
 
 def test_determinism_rejects_hash_seed_dependent_functions(mined) -> None:
@@ -136,3 +160,78 @@ def test_star_arguments_become_positional_and_keyword_args() -> None:
                        ["kw", "varkw", {"v": {"dict": [["z", 5]]}}]], "result": {"v": 15}}
     test = to_test(record)
     assert test.args == [1, 3, 4] and test.kwargs == {"k": 2, "z": 5} and test.expected == 15
+
+
+def test_methods_become_class_problems_with_the_target_last(mined) -> None:
+    problems, rejects = mined
+    deposit = problems["Account.deposit"]
+    assert deposit.meta["method_kind"] == "method" and deposit.meta["checks_state"] is True
+    class_text = deposit.prompt[deposit.prompt.index("class Account:"):]
+    assert class_text.rstrip().endswith('"""Add ``amount`` (positive) to the balance, remember it, and return the new '
+                                        'balance."""')
+    for member in ("def __init__(self, owner, balance=0):", "def projected(self, years):", "def __repr__(self):"):
+        assert member in class_text  # the other members in full
+    assert "self.history.append(amount)" in deposit.solution and "self.history.append" not in deposit.prompt
+    assert "class LedgerError(ValueError):" in deposit.prompt  # what the class needs comes along
+    raising = [t for t in deposit.tests if t.raises]
+    assert raising and raising[0].raises == "__candidate__.LedgerError"
+    assert {rejects[name].reason for name in ("Account.__init__", "Window.__init__")} == {"dunder_method"}
+
+
+def test_self_is_rebuilt_from_its_constructor_call_or_its_attributes(mined) -> None:
+    problems, _ = mined
+    projected = problems["Account.projected"]  # always the first call on a fresh object
+    assert {next(iter(t.instance)) for t in projected.tests} == {"init"}
+    assert all(t.state_after is None for t in projected.tests)  # pure: the state is not part of the test
+    assert wire.decode(projected.tests[0].expected).__class__.__name__ == "Decimal"
+    stretch = problems["Window.stretch"]  # slotted, no weak references: a snapshot of its attributes
+    assert {next(iter(t.instance)) for t in stretch.tests} == {"state"}
+    assert all(t.expected is None and t.state_after for t in stretch.tests)  # tested on the state it leaves
+    deposit = problems["Account.deposit"]
+    assert any(t.instance and "state" in t.instance for t in deposit.tests)
+
+
+def test_static_and_class_methods_are_problems(mined) -> None:
+    problems, _ = mined
+    parse = problems["Account.parse_amount"]
+    assert parse.meta["method_kind"] == "staticmethod" and all(t.instance is None for t in parse.tests)
+    assert {wire.decode(t.args[0]): t.expected for t in parse.tests if not t.raises}["12.50"] == 1250
+    opening = problems["Account.opening"]
+    assert opening.meta["method_kind"] == "classmethod" and "def clamp(value):" in opening.prompt
+
+
+def test_enum_namedtuple_and_datetime_values_round_trip(mined) -> None:
+    problems, _ = mined
+    level = problems["Account.level"]
+    assert {wire.decode(t.expected) for t in level.tests} == {wire.EnumMember("Level", "LOW"),
+                                                               wire.EnumMember("Level", "HIGH")}
+    span = problems["Window.span"]
+    assert all(isinstance(wire.decode(t.expected), wire.NamedTupleValue) for t in span.tests)
+    assert 'Span = collections.namedtuple("Span", "start end")' in span.prompt
+    week = problems["week_after"]
+    assert {type(wire.decode(t.args[0])).__name__ for t in week.tests} == {"date"}
+
+
+def test_names_from_sibling_modules_come_into_the_context(mined) -> None:
+    problems, rejects = mined
+    prompt = problems["scaled"].prompt
+    for needed in ("SCALE = 3", "LIMITS = (0, 100)", "def _bounded(value, low, high):", "def clamp(value):"):
+        assert needed in prompt
+    assert prompt.index("def clamp(value):") < prompt.index("def scaled(x):")
+    assert rejects["uses_other"].detail.startswith("other (module")  # a module object stays a reject
+
+
+def test_class_problems_are_deterministic_and_export_their_docstring(mined) -> None:
+    from pipelines.outputs.export import codex_d_record
+
+    problems, _ = mined
+    chosen = [problems[name] for name in ("Account.deposit", "Account.opening", "Window.stretch")]
+    with determinism.DeterminismGate(runs=3) as gate:
+        result = gate.run(chosen)
+    assert len(result.kept) == 3, [r.reason for r in result.rejects]
+    for problem in chosen:
+        record = codex_d_record(problem)
+        assert record is not None and record["completion"] == problem.docstring
+        target = problem.entry_point + (".__func__" if problem.meta["method_kind"] == "classmethod" else "")
+        assert record["prompt"].endswith(f'{target}.__doc__ = """')
+        assert problem.docstring not in record["prompt"]

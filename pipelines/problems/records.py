@@ -147,8 +147,12 @@ def localise_test(test: FunctionTest, module: str, classes: set[str]) -> tuple[F
             used.add(name)
             raises = f"{wire.CANDIDATE_MODULE}.{name}"
         instance = test.instance
-        if instance is not None:
-            instance = localise(instance, module, classes, used)
+        if instance is not None and "init" in instance:
+            init = instance["init"]
+            instance = {"init": {"args": localise(init["args"], module, classes, used),
+                                 "kwargs": {k: localise(v, module, classes, used) for k, v in init["kwargs"].items()}}}
+        elif instance is not None:
+            instance = {"state": localise(instance["state"], module, classes, used)}
         local = dataclasses.replace(
             test, args=localise(test.args, module, classes, used),
             kwargs={k: localise(v, module, classes, used) for k, v in test.kwargs.items()},

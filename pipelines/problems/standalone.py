@@ -22,6 +22,9 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 STDLIB = frozenset(sys.stdlib_module_names)
 MAX_CONTEXT_LINES = 200
 MAX_REEXPORT_HOPS = 4
+PURE_CONSTRUCTORS = ("re.compile", "frozenset", "set", "tuple", "dict", "list", "range", "str", "int", "float",
+                     "decimal.Decimal", "Decimal", "fractions.Fraction", "Fraction", "datetime.timedelta", "timedelta",
+                     "datetime.date", "datetime.time", "datetime.timezone", "bytes", "bytearray")
 
 
 class Reason(StrEnum):
@@ -81,15 +84,20 @@ class Context:
         return "".join(module.lines[first - 1 : statement.end_lineno]).rstrip() + "\n"
 
     def classes(self) -> set[str]:
-        """Names of the classes the context defines."""
-        return {s.name for s in self.statements if isinstance(s, ast.ClassDef)}
+        """Names of the classes the context defines (namedtuples and enums made by a call included)."""
+        return type_names(self.statements)
 
     def render(self) -> str:
-        """The context as prompt text: imports and constants, then helpers and classes."""
+        """The context as prompt text, in its order (each module's own order kept), repeated imports once."""
         definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        needed = list(dict.fromkeys(self.text_of(s) for s in self.statements if not isinstance(s, definitions)))
-        helpers = ["\n" + self.text_of(s) for s in self.statements if isinstance(s, definitions)]
-        return "".join(needed + helpers)
+        parts: list[str] = []
+        for statement in self.statements:
+            text = self.text_of(statement)
+            if isinstance(statement, definitions):
+                parts.append("\n" + text + "\n")
+            elif text not in parts:
+                parts.append(text)
+        return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
 def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -204,6 +212,20 @@ class Module:
         return None
 
 
+TYPE_FACTORIES = ("namedtuple", "NamedTuple", "Enum", "IntEnum", "Flag", "IntFlag", "StrEnum")
+
+
+def type_names(statements: list[ast.stmt]) -> set[str]:
+    """Names of the classes these statements define: ``class`` statements and ``X = namedtuple(...)``."""
+    names = {s.name for s in statements if isinstance(s, ast.ClassDef)}
+    for statement in statements:
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call)
+                and _dotted(statement.value.func).split(".")[-1] in TYPE_FACTORIES):
+            names.add(statement.targets[0].id)
+    return names
+
+
 def _bound_by(statement: ast.stmt) -> list[str]:
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return [statement.name]
@@ -283,8 +305,8 @@ def _import_module(statement: ast.Import | ast.ImportFrom, name: str) -> str:
 def _constant_ok(value: ast.expr) -> bool:
     """A module constant we may copy: literals, or calls of pure constructors on literals (re.compile)."""
     for node in ast.walk(value):
-        if isinstance(node, ast.Call) and _dotted(node.func) not in ("re.compile", "frozenset", "set", "tuple",
-                                                                        "dict", "list", "range", "str", "int"):
+        if (isinstance(node, ast.Call) and _dotted(node.func) not in PURE_CONSTRUCTORS
+                and _dotted(node.func).split(".")[-1] not in TYPE_FACTORIES):
             return False
         if isinstance(node, ast.Lambda | ast.NamedExpr | ast.Await | ast.Yield):
             return False

@@ -31,7 +31,7 @@ from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_tes
     serialisable,
     to_test,
 )
-from pipelines.problems.standalone import Module, context_for, load_module
+from pipelines.problems.standalone import Module, context_for, load_module, type_names
 from sandbox.types import FunctionTest
 
 HARMLESS_DECORATORS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
@@ -119,7 +119,7 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
 def finish_tests(tests: list[FunctionTest], total: int, module: Module,
                  settings: SynthesisSettings) -> tuple[list[FunctionTest], frozenset[str]] | tuple[None, str, str]:
     """Tests with class references made local, chosen for diversity; or (None, reason, detail)."""
-    classes = {s.name for s in module.tree.body if isinstance(s, ast.ClassDef)}
+    classes = type_names(module.tree.body)
     localised = [local for local in (localise_test(t, module.name, classes) for t in tests) if local is not None]
     if len(localised) < settings.min_calls:
         return None, Reason.FEW_CALLS, f"{len(localised)} of {total}"
