@@ -158,27 +158,7 @@ def _build(owner: type, instance: dict) -> object:
     if "init" in instance:
         args, kwargs = instance["init"]
         return owner(*args, **kwargs)
-    obj = owner.__new__(owner)
-    for name, value in instance["state"].items():
-        object.__setattr__(obj, name, value)
-    return obj
-
-
-def state_of(obj: object) -> dict:
-    """An object's attributes: its ``__dict__`` and set ``__slots__`` (mangled names as stored)."""
-    attributes = getattr(obj, "__dict__", None)
-    state = dict(attributes) if type(attributes) is dict else {}
-    for klass in type(obj).__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot.startswith("__") and not slot.endswith("__"):
-                slot = f"_{klass.__name__.lstrip('_')}{slot}"
-            if slot not in ("__dict__", "__weakref__") and slot not in state:
-                try:
-                    state[slot] = object.__getattribute__(obj, slot)
-                except AttributeError:
-                    continue
-    return state
+    return wire.build_object(owner, instance["state"])
 
 
 def _run_function(request: dict, emit: _Emitter) -> None:
@@ -229,7 +209,7 @@ def _run_function(request: dict, emit: _Emitter) -> None:
             continue
         if item.get("state") and obj is not None:
             try:
-                record["state"] = encode(state_of(obj))
+                record["state"] = encode(wire.state_of(obj))
             except BaseException as exc:  # noqa: BLE001 - a hostile attribute is no state
                 record["state_unencodable"] = f"{type(exc).__name__}: {exc}"[:300]
         emit(record)

@@ -49,6 +49,8 @@ def _same_other(a: object, b: object) -> bool:
         return (a.start, a.stop, a.step) == (b.start, b.stop, b.step)
     if type(a) is wire.NamedTupleValue:
         return a.cls == b.cls and same(a.values, b.values)
+    if type(a) is wire.ObjectValue:
+        return a.cls == b.cls and same(a.state, b.state)
     return a == b
 
 

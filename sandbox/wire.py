@@ -15,10 +15,12 @@ loses types (tuple vs list, nan, bytes, non-str dict keys); this encoding keeps 
   ``{"timezone": [timedelta, name | null]}`` (``tz`` is one of these or null), ``{"Decimal": str}``,
   ``{"Fraction": [n, d]}``, ``{"bytearray": "<hex>"}``, ``{"range": [start, stop, step]}``,
   ``{"Pattern": [pattern, flags]}`` and builtin functions by name, ``{"builtin": "len" | "str.upper"}``;
-* members of enums and namedtuples of classes the problem defines, by the class's name:
-  ``{"enum": [class, member]}`` and ``{"namedtuple": [class, [values]]}``. Without the classes
-  (on the host) they decode to ``EnumMember`` / ``NamedTupleValue``, compared by name and value;
-  ``decode(data, namespace)`` in the sandbox rebuilds the real objects.
+* members of enums, namedtuples and other objects of classes the problem defines, by the class's
+  name: ``{"enum": [class, member]}``, ``{"namedtuple": [class, [values]]}`` and
+  ``{"object": [class, {"dict": attributes}]}``. Without the classes (on the host) they decode to
+  ``EnumMember`` / ``NamedTupleValue`` / ``ObjectValue``, compared by name and value;
+  ``decode(data, namespace)`` in the sandbox rebuilds the real objects (an object without calling
+  its constructor).
 
 Only exact built-in types are encodable: an ``int`` subclass or an object with a clever ``__eq__``
 is refused, which is what makes host-side judging safe.
@@ -70,6 +72,45 @@ class NamedTupleValue:
 
     cls: str
     values: tuple
+
+
+@dataclass(frozen=True)
+class ObjectValue:
+    """An object of a problem's own class, as the host sees it: the class name and its attributes."""
+
+    cls: str
+    state: dict
+
+
+def plain_class(kind: type) -> bool:
+    """A class whose objects are their attributes: no built-in base but ``object`` (a ``dict`` subclass's
+    items, an exception's args or a class object would be lost)."""
+    return not issubclass(kind, type) and all(base is object or base.__module__ != "builtins" for base in kind.__mro__)
+
+
+def state_of(obj: object) -> dict:
+    """An object's attributes: its ``__dict__`` and set ``__slots__`` (mangled names as stored)."""
+    attributes = getattr(obj, "__dict__", None)
+    state = dict(attributes) if type(attributes) is dict else {}
+    for klass in type(obj).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot.startswith("__") and not slot.endswith("__"):
+                slot = f"_{klass.__name__.lstrip('_')}{slot}"
+            if slot not in ("__dict__", "__weakref__") and slot not in state:
+                try:
+                    state[slot] = object.__getattribute__(obj, slot)
+                except AttributeError:
+                    continue
+    return state
+
+
+def build_object(kind: type, state: dict) -> object:
+    """An object of ``kind`` given these attributes, without calling its constructor."""
+    obj = kind.__new__(kind)
+    for name, value in state.items():
+        object.__setattr__(obj, name, value)
+    return obj
 
 
 def _builtin_name(value: object) -> str | None:
@@ -136,10 +177,14 @@ def _encode_stdlib(value: object, kind: type, depth: int) -> object:
             return {"enum": [kind.__qualname__, value._name_]}
         if kind.__bases__ == (tuple,) and hasattr(kind, "_fields"):
             return {"namedtuple": [kind.__qualname__, [encode(item, depth) for item in tuple.__iter__(value)]]}
+        if plain_class(kind):
+            return {"object": [kind.__qualname__, encode(state_of(value), depth)]}
     if kind is EnumMember:
         return {"enum": [value.cls, value.name]}
     if kind is NamedTupleValue:
         return {"namedtuple": [value.cls, [encode(item, depth) for item in value.values]]}
+    if kind is ObjectValue:
+        return {"object": [value.cls, encode(value.state, depth)]}
     raise Unencodable(f"values of type {kind.__module__}.{kind.__qualname__} have no exact encoding")
 
 
@@ -257,6 +302,13 @@ def _decode_named(tag: str, body: list, depth: int, namespace: dict | None) -> o
             return _named_class(namespace, name, tag)[payload]
         except (KeyError, TypeError):
             raise ValueError(f"{name} has no member {payload!r:.80}") from None
+    if tag == "object":
+        state = _decode(payload, depth, namespace)
+        if type(state) is not dict or not all(type(key) is str for key in state):
+            raise ValueError(f"malformed object value: {body!r:.80}")
+        if namespace is None:
+            return ObjectValue(name, state)
+        return build_object(_named_class(namespace, name, tag), state)
     if type(payload) is not list:
         raise ValueError(f"malformed namedtuple value: {body!r:.80}")
     values = tuple(_decode(item, depth, namespace) for item in payload)
@@ -276,7 +328,7 @@ def _decode_stdlib(tag: str, body: object, depth: int, namespace: dict | None) -
             raise ValueError(f"malformed Decimal value: {body!r:.80}") from None
     if tag == "builtin":
         return _decode_builtin(body)
-    if tag in ("enum", "namedtuple") and type(body) is list:
+    if tag in ("enum", "namedtuple", "object") and type(body) is list:
         return _decode_named(tag, body, depth, namespace)
     if tag == "datetime":
         *fields, fold, tz = _ints(body, 9, 9, tag)
@@ -350,7 +402,7 @@ _CONTAINER_TAGS = frozenset({"tuple", "set", "frozenset", "deque", *_MAPPING_TAG
 def has_named(data: object) -> bool:
     """Whether an encoded value holds an ``enum`` or ``namedtuple`` (it needs the problem's classes)."""
     text = json.dumps(data)
-    return '"enum"' in text or '"namedtuple"' in text
+    return '"enum"' in text or '"namedtuple"' in text or '"object"' in text
 
 
 def dumps(value: object) -> str:

@@ -60,7 +60,10 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 g.Account.opening(owner, days)
             for day, hours in ((1, 5), (2, 30), (28, 1)):
                 window = g.Window(datetime.datetime(2024, 2, day, 12, 0, 0, 1), datetime.timedelta(hours=hours))
-                window.end(), window.span(day), window.stretch(2)
+                window.end(), window.span(day), window.shifted(day), window.stretch(2)
+            windows = [g.Window(datetime.datetime(2024, 1, d), datetime.timedelta(hours=d)) for d in (3, 1, 7, 2)]
+            for count in (1, 2, 3, 4):
+                g.longest(windows[:count])
             for x in (1, 10, 40, -2):
                 g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5))
         finally:
@@ -123,7 +126,8 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     problems, _ = mined
     assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
-                             "Account.opening", "Window.end", "Window.span", "Window.stretch"}
+                             "Account.opening", "Window.end", "Window.span", "Window.stretch",
+                             "Window.shifted", "longest"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -235,3 +239,13 @@ def test_class_problems_are_deterministic_and_export_their_docstring(mined) -> N
         target = problem.entry_point + (".__func__" if problem.meta["method_kind"] == "classmethod" else "")
         assert record["prompt"].endswith(f'{target}.__doc__ = """')
         assert problem.docstring not in record["prompt"]
+
+
+def test_objects_of_the_projects_classes_are_values(mined) -> None:
+    problems, _ = mined
+    shifted = problems["Window.shifted"]  # returns a new object of its own class
+    assert all(isinstance(wire.decode(t.expected), wire.ObjectValue) for t in shifted.tests)
+    longest = problems["longest"]  # takes objects of a class it never names: the class comes along
+    assert "class Window:" in longest.prompt and longest.prompt.index("class Window:") < longest.prompt.index(
+        "def longest(")
+    assert {wire.decode(t.expected).cls for t in longest.tests} == {"Window"}

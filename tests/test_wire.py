@@ -464,3 +464,36 @@ def test_enum_and_namedtuple_by_class_name() -> None:
 def test_decode_refuses_malformed_standard_library_forms(data: object) -> None:
     with pytest.raises(ValueError):
         wire.decode(data)
+
+
+class Point:
+    def __init__(self, x: object, y: object) -> None:
+        self.x, self.y = x, y
+
+
+class Slotted:
+    __slots__ = ("__secret", "a")
+
+
+class Listy(list):
+    pass
+
+
+Point.__module__ = Slotted.__module__ = Listy.__module__ = wire.CANDIDATE_MODULE
+
+
+def test_objects_of_the_problems_classes_by_their_attributes() -> None:
+    slotted = Slotted()
+    slotted.a = Point(1, (2,))
+    encoded = wire.encode(slotted)
+    assert encoded == {"object": ["Slotted", {"dict": [["a", {"object": ["Point", {"dict": [["x", 1], ["y", {
+        "tuple": [2]}]]}]}]]}]}  # an unset slot is no attribute
+    host = wire.decode(encoded)
+    assert host == wire.ObjectValue("Slotted", {"a": wire.ObjectValue("Point", {"x": 1, "y": (2,)})})
+    assert wire.encode(host) == encoded
+    rebuilt = wire.decode(encoded, {"Slotted": Slotted, "Point": Point})
+    assert type(rebuilt) is Slotted and type(rebuilt.a) is Point and rebuilt.a.y == (2,)
+    with pytest.raises(wire.Unencodable):
+        wire.encode(Listy([1]))  # its items are not attributes
+    with pytest.raises(ValueError):
+        wire.decode({"object": ["Point", {"dict": [[1, 2]]}]})

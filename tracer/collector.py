@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import json
 import os
+import sys
 import threading
 import weakref
 from types import CodeType, FrameType
@@ -83,6 +84,20 @@ class Collector:
         self._pid = 0
         # id(object) -> [weak reference, its constructor's argument snapshots, method calls since]
         self.inits: dict[int, list] = {}
+        self._classes: dict[type, bool] = {}
+
+    def project_class(self, kind: type) -> bool:
+        """Whether a class is defined in the project's own (non-test) files: its objects encode by state."""
+        known = self._classes.get(kind)
+        if known is None:
+            module = sys.modules.get(getattr(kind, "__module__", "") or "")
+            path = getattr(module, "__file__", None)
+            known = self._classes[kind] = isinstance(path, str) and self.wants_file(path)
+        return known
+
+    def snapshot(self, value: object) -> dict:
+        """A value's snapshot, objects of the project's classes encoded by their attributes."""
+        return snapshot(value, self.max_bytes, self.project_class)
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -145,7 +160,7 @@ class Collector:
         """The arguments as they are at call time; for methods the class, the state of ``self`` and
         the constructor call that made it (``init``, with how many method calls came since)."""
         local = frame.f_locals
-        args = [[name, kind, snapshot(local.get(name), self.max_bytes)] for name, kind in function.params]
+        args = [[name, kind, self.snapshot(local.get(name))] for name, kind in function.params]
         call: Call = {"args": args}
         if function.params and function.params[0][0] in ("self", "cls") and function.params[0][1] == "pos":
             first = local.get(function.params[0][0])
@@ -153,7 +168,7 @@ class Collector:
                 call["class"] = first.__qualname__
             else:
                 call["class"] = type(first).__qualname__
-                state = plain_state(first, self.max_bytes)
+                state = plain_state(first, self.max_bytes, self.project_class)
                 call["self_plain"] = state is not None
                 if state is not None:
                     call["self"] = state["v"]
@@ -193,7 +208,7 @@ class Collector:
     def state_after(self, call: Call) -> dict | None:
         """The encoded state of a method's ``self`` after the call, when it encodes."""
         obj = call.get("_self")
-        state = plain_state(obj, self.max_bytes) if "_self" in call else None
+        state = plain_state(obj, self.max_bytes, self.project_class) if "_self" in call else None
         return state["v"] if state is not None else None
 
     def finish(self, function: Function, call: Call, outcome: Outcome) -> None:

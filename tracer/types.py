@@ -52,6 +52,10 @@ class Recorder(Protocol):
         """The Function for a code object, or None to ignore it."""
         ...
 
+    def snapshot(self, value: object) -> Snapshot:
+        """A value's snapshot (objects of the project's classes by their attributes)."""
+        ...
+
     def snapshot_call(self, function: Function, frame: FrameType) -> Call:
         """The arguments of a call as they are now."""
         ...

@@ -13,6 +13,7 @@ import collections
 import math
 import sys
 import types
+from collections.abc import Callable
 
 MAX_DEPTH = 32
 MAX_INT_BITS = 14_000
@@ -25,10 +26,13 @@ class Unserialisable(Exception):
 
 
 class _Budget:
-    __slots__ = ("left",)
+    """Bytes left for one snapshot, and which classes are the project's (their objects encode by state)."""
 
-    def __init__(self, size: int) -> None:
+    __slots__ = ("left", "project")
+
+    def __init__(self, size: int, project: Callable[[type], bool] | None = None) -> None:
         self.left = size
+        self.project = project
 
     def spend(self, size: int) -> None:
         self.left -= size
@@ -127,6 +131,11 @@ def _builtin_name(value: object) -> str | None:
     return None
 
 
+def _plain_class(kind: type) -> bool:
+    """Objects that are their attributes: no built-in base but ``object`` (see ``sandbox.wire.plain_class``)."""
+    return not issubclass(kind, type) and all(base is object or base.__module__ != "builtins" for base in kind.__mro__)
+
+
 def _encode_other(value: object, kind: type, budget: _Budget, depth: int) -> object:
     """Exact standard-library values, builtin functions, and enum members and namedtuples by class.
 
@@ -157,13 +166,24 @@ def _encode_other(value: object, kind: type, budget: _Budget, depth: int) -> obj
         return {"enum": [f"{module}:{name}", value._name_]}
     if "." not in name and kind.__bases__ == (tuple,) and hasattr(kind, "_fields"):
         return {"namedtuple": [f"{module}:{name}", [_encode(item, budget, depth) for item in tuple.__iter__(value)]]}
+    if "." not in name and budget.project is not None and budget.project(kind) and _plain_class(kind):
+        state = state_of(value)
+        if state is not None:
+            try:
+                return {"object": [f"{module}:{name}", _encode(state, budget, depth)]}
+            except Unserialisable as exc:  # name the object, not the attribute that failed
+                raise Unserialisable(_type_name(value), exc.args[1]) from None
     raise Unserialisable(_type_name(value), "no exact encoding")
 
 
-def snapshot(value: object, max_bytes: int) -> dict:
-    """``{"v": encoded}`` or ``{"u": type name, "why": reason}``; never raises."""
+def snapshot(value: object, max_bytes: int, project: Callable[[type], bool] | None = None) -> dict:
+    """``{"v": encoded}`` or ``{"u": type name, "why": reason}``; never raises.
+
+    ``project(cls)`` says whether a class is the project's own: its objects then encode as
+    ``{"object": ["module:Class", attributes]}`` when every attribute encodes.
+    """
     try:
-        return {"v": _encode(value, _Budget(max_bytes), 0)}
+        return {"v": _encode(value, _Budget(max_bytes, project), 0)}
     except Unserialisable as exc:
         name, why = exc.args
         return {"u": name or _safe_type_name(value), "why": why}
@@ -208,7 +228,7 @@ def state_of(obj: object) -> dict | None:
     return state
 
 
-def plain_state(obj: object, max_bytes: int) -> dict | None:
+def plain_state(obj: object, max_bytes: int, project: Callable[[type], bool] | None = None) -> dict | None:
     """The encoded attributes of ``obj`` if every one has an exact encoding, else None."""
     try:
         state = state_of(obj)
@@ -216,5 +236,5 @@ def plain_state(obj: object, max_bytes: int) -> dict | None:
         return None
     if state is None:
         return None
-    encoded = snapshot(state, max_bytes)
+    encoded = snapshot(state, max_bytes, project)
     return encoded if "v" in encoded else None

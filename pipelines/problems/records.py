@@ -1,7 +1,7 @@
 """Call records as test material: reading them, which calls are usable, calls as data tests.
 
 Shared by synthesis of functions (``synthesis``) and of methods (``methods``). Values are in
-``sandbox.wire``'s form; an enum member or namedtuple names its class as ``module:qualname`` in a
+``sandbox.wire``'s form; an enum member, namedtuple or object names its class as ``module:qualname`` in a
 record and is kept only where that class is part of the problem (``localise``), and so is an
 exception of the project's own class.
 """
@@ -126,7 +126,7 @@ def localise(value: object, module: str, classes: set[str], used: set[str]) -> o
     if not isinstance(value, dict):
         return value
     ((tag, body),) = value.items()
-    if tag in ("enum", "namedtuple") and isinstance(body, list) and len(body) == 2:
+    if tag in ("enum", "namedtuple", "object") and isinstance(body, list) and len(body) == 2:
         recorded, _, name = str(body[0]).partition(":")
         if not name or name not in classes or not _same_module(recorded, module):
             raise ValueError(f"{body[0]} is not a class of the problem's module")

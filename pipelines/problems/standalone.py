@@ -357,13 +357,21 @@ def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Mod
 
 
 def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module,
-                max_lines: int = MAX_CONTEXT_LINES) -> Context:
-    """The statements ``function`` needs (from its module and the project's others), or why it is not standalone."""
+                max_lines: int = MAX_CONTEXT_LINES, needs: frozenset[str] = frozenset()) -> Context:
+    """The statements ``function`` needs (from its module and the project's others), or why it is not standalone.
+
+    ``needs`` are more names of the module to bring along (the classes of the tests' values).
+    """
     chosen: dict[int, tuple[int, ast.stmt]] = {}  # id(statement) -> (depth of its module, statement)
     owners: dict[int, Module] = {}
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
     pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int]] = [(function, module, 0)]
+    if needs:
+        loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(needs)]
+        wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []), body=loads,
+                                  decorator_list=[], returns=None)
+        pending.append((ast.fix_missing_locations(wrapper), module, 0))
     seen: set[tuple[str, str]] = {(module.name, function.name)}  # recursion needs no context
     depths = {module.name: 0}
     while pending:

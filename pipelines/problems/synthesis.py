@@ -86,7 +86,7 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
         return None, Reason.DECORATED, ", ".join(decorators)
     if function.body[0].lineno == function.lineno:
         return None, Reason.ONE_LINE, ""
-    context = context_for(function, module)
+    context = context_for(function, module, needs=classes - {function.name})
     if not context.ok:
         return None, context.reason, context.detail
     missing = classes - context.classes()
@@ -159,7 +159,7 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     finished = finish_tests(tests, len(records), module, settings)
     if finished[0] is None:
         return finished  # type: ignore[return-value]
-    context = context_for(_class_wrapper(found.cls), module)
+    context = context_for(_class_wrapper(found.cls), module, needs=finished[1] - {found.cls.name})
     if not context.ok:
         return None, context.reason, context.detail
     missing = finished[1] - context.classes() - {found.cls.name}

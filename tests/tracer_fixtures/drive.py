@@ -43,6 +43,8 @@ for value in (datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.UTC), dateti
               fractions.Fraction(1, 3), bytearray(b"xy"), range(2, 9, 3), re.compile(r"a\d+", re.I), len,
               str.upper, Color.GREEN, Pair(1, "z")):
     sample.stamp(value)
+sample.Version(1, 2).bumped()
+sample.stamp(sample.Tags(a=1))
 for i in range(500):
     sample.echo(i)
 sys.exit(0)

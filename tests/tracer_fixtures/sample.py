@@ -49,6 +49,9 @@ class Point:
 
 
 class Opaque:
+    def __init__(self):
+        self.handle = object()
+
     def __repr__(self):
         raise RuntimeError("repr is broken")
 
@@ -111,3 +114,18 @@ class Child(Base):
 
 def stamp(value):
     return value
+
+
+class Version:
+    """A plain object of the project: encoded by its attributes wherever it appears."""
+
+    def __init__(self, major, minor):
+        self.major = major
+        self.minor = minor
+
+    def bumped(self):
+        return Version(self.major, self.minor + 1)
+
+
+class Tags(dict):
+    """A dict subclass: its items are not attributes, so it has no encoding."""

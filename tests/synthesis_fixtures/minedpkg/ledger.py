@@ -93,6 +93,11 @@ class Window:
         first = self.start.toordinal() + offset
         return Span(first, (self.start + self.length).toordinal() + offset)
 
+    def shifted(self, days):
+        """A new window ``days`` later, as long as this one."""
+        later = self.start + datetime.timedelta(days=days)
+        return Window(later, self.length)
+
     def stretch(self, factor):
         """Make the window ``factor`` times longer; returns nothing."""
         longer = self.length * factor
@@ -109,3 +114,12 @@ def week_after(day):
     """The date a week after ``day``."""
     delta = datetime.timedelta(days=7)
     return day + delta
+
+
+def longest(windows):
+    """The longest of ``windows`` (the first on a tie)."""
+    best = windows[0]
+    for window in windows[1:]:
+        if window.length > best.length:
+            best = window
+    return best
