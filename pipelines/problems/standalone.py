@@ -24,7 +24,8 @@ MAX_CONTEXT_LINES = 200
 MAX_REEXPORT_HOPS = 4
 PURE_CONSTRUCTORS = ("re.compile", "frozenset", "set", "tuple", "dict", "list", "range", "str", "int", "float",
                      "decimal.Decimal", "Decimal", "fractions.Fraction", "Fraction", "datetime.timedelta", "timedelta",
-                     "datetime.date", "datetime.time", "datetime.timezone", "bytes", "bytearray")
+                     "datetime.date", "datetime.time", "datetime.timezone", "bytes", "bytearray",
+                     "TypeVar", "typing.TypeVar", "NewType", "typing.NewType", "object")
 
 
 class Reason(StrEnum):
