@@ -22,6 +22,7 @@ from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Provenance, Reject
 from pipelines.problems.methods import Reason as MethodReason
 from pipelines.problems.methods import build_method_problem, find_method, method_tests
+from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
     lines_of,
@@ -31,7 +32,7 @@ from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_tes
     serialisable,
     to_test,
 )
-from pipelines.problems.standalone import Module, context_for, load_module, type_names
+from pipelines.problems.standalone import Module, context_for, type_names
 from sandbox.types import FunctionTest
 
 HARMLESS_DECORATORS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
