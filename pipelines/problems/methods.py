@@ -1,7 +1,9 @@
 """Class problems from recorded method calls, in R2E's layout, with tests that rebuild ``self``.
 
 A method becomes a problem with its class: the class's other members in full and the target moved
-last, with its signature and docstring; the completion is its body. Dunders, thin wrappers (one
+last, with its signature and docstring; the completion is its body. A member that needs what a
+problem cannot have (I/O, an optional third-party backend) is left out of the class when the
+target does not use it. Dunders, thin wrappers (one
 statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
 ``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
 the object: the recorded constructor call that made that very object (when the method was the
@@ -17,10 +19,10 @@ from enum import StrEnum
 
 from pipelines.problem import Problem, Provenance
 from pipelines.problems.records import serialisable, to_test
-from pipelines.problems.standalone import Context, Module
+from pipelines.problems.standalone import Context, Module, context_for
 from sandbox.types import FunctionTest
 
-MAX_CLASS_LINES = 300
+MAX_CLASS_LINES = 400
 KINDS = {(): "method", ("staticmethod",): "staticmethod", ("classmethod",): "classmethod"}
 
 
@@ -86,6 +88,86 @@ def find_method(module: Module, qualname: str, line: int) -> Method | str:
     return Method(cls, function, KINDS[decorators])
 
 
+@dataclasses.dataclass
+class ClassContext:
+    """The context a class problem needs, and the members left out of its class (they need what it cannot have)."""
+
+    context: Context
+    left_out: dict[str, str]  # member name -> why
+
+
+def _wrapped(cls: ast.ClassDef, body: list[ast.stmt]) -> ast.FunctionDef:
+    """A function named as the class whose body is ``body``: names are resolved as a function's, the
+    class's own name bound."""
+    wrapper = ast.FunctionDef(name=cls.name, args=ast.arguments([], [], None, [], [], None, []), body=body,
+                              decorator_list=[], returns=None)
+    return ast.fix_missing_locations(wrapper)
+
+
+def _self_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Attributes the function reads off ``self`` or ``cls``."""
+    return {node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")}
+
+
+def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Members the target reaches through ``self.``/``cls.``, transitively, and every dunder (used implicitly)."""
+    members = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    keep = {target.name, *(name for name in members if name.startswith("__") and name.endswith("__"))}
+    frontier = list(keep)
+    while frontier:
+        member = members.get(frontier.pop())
+        reached = _self_attributes(member) | {node.attr for node in ast.walk(member) if isinstance(node, ast.Attribute)
+                                             and isinstance(node.value, ast.Name) and node.value.id == cls.name}
+        for name in reached & set(members) - keep:
+            keep.add(name)
+            frontier.append(name)
+    return keep
+
+
+def class_context(method: Method, module: Module,
+                  needs: frozenset[str] = frozenset()) -> ClassContext | tuple[str, str]:
+    """The context of the class with the members that need what a problem cannot have left out.
+
+    The class header (bases, decorators, class attributes), ``__init__`` and the target must be
+    standalone; another method that is not (it reads a file, or an optional third-party backend)
+    is left out of the prompt unless the target uses it (through ``self.`` or ``cls.``). A class
+    over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders.
+    """
+    cls = method.cls
+    keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
+    header = [ast.Expr(d) for d in cls.decorator_list] + [ast.Expr(b) for b in (*cls.bases, *cls.keywords)]
+    header += [s for s in cls.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+    left_out: dict[str, str] = {}
+    for member in cls.body:
+        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in keep_always:
+            continue
+        alone = context_for(_wrapped(cls, [member]), module)
+        if not alone.ok:
+            left_out[member.name] = f"{alone.reason}: {alone.detail}"
+    if cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES:
+        reachable = _reachable(cls, method.function)
+        for member in cls.body:
+            name = getattr(member, "name", None)
+            if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and name not in reachable:
+                left_out.setdefault(name, f"unused: {method.function.name} does not reach it (a large class)")
+    used = _self_attributes(method.function) & set(left_out)
+    if used:
+        name = sorted(used)[0]
+        reason, _, detail = left_out[name].partition(": ")
+        return reason, f"{detail} (in {name}, which {method.function.name} uses)"
+    kept = [s for s in cls.body if not (isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out)]
+    size = cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
+    if size > MAX_CLASS_LINES:
+        return Reason.CLASS_TOO_LARGE, f"{size} lines"
+    reduced = ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=kept,
+                           decorator_list=cls.decorator_list, type_params=[])
+    context = context_for(_wrapped(cls, [*header, reduced]), module, needs=needs)
+    if not context.ok:
+        return context.reason, context.detail
+    return ClassContext(context, left_out)
+
+
 def _init_test(init: dict) -> dict:
     test = to_test({"args": init["args"], "result": {"v": None}})
     return {"init": {"args": test.args, "kwargs": test.kwargs}}
@@ -124,18 +206,16 @@ def _text(module: Module, node: ast.stmt) -> str:
     return "".join(module.lines[_first_line(node) - 1 : node.end_lineno]).rstrip() + "\n"
 
 
-def class_prompt(module: Module, method: Method) -> tuple[str, str] | str:
+def class_prompt(module: Module, method: Method, left_out: dict[str, str]) -> tuple[str, str] | str:
     """(the class with the target moved last, cut after its docstring; the target's body), or a reason."""
     cls, function = method.cls, method.function
     lines = module.lines
-    if cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES:
-        return Reason.CLASS_TOO_LARGE
     if function.body[0].lineno == function.lineno:
         return "body_on_the_def_line"
     header = "".join(lines[_first_line(cls) - 1 : cls.body[0].lineno - 1])
     members = []
     for statement in cls.body:
-        if statement is function:
+        if statement is function or getattr(statement, "name", None) in left_out:
             continue
         gap = "\n" if members and isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else ""
         members.append(gap + _text(module, statement))
@@ -147,10 +227,11 @@ def class_prompt(module: Module, method: Method) -> tuple[str, str] | str:
     return prompt, solution if solution.endswith("\n") else solution + "\n"
 
 
-def build_method_problem(method: Method, module: Module, context: Context, tests: list[FunctionTest],
+def build_method_problem(method: Method, module: Module, made_context: ClassContext, tests: list[FunctionTest],
                          provenance: Provenance) -> tuple[Problem | None, str, str]:
     """(problem, "", "") or (None, reason, detail)."""
-    made = class_prompt(module, method)
+    context = made_context.context
+    made = class_prompt(module, method, made_context.left_out)
     if isinstance(made, str):
         return None, made, ""
     class_text, solution = made
@@ -167,6 +248,7 @@ def build_method_problem(method: Method, module: Module, context: Context, tests
         meta={"has_docstring": bool(docstring), "context_statements": len(context.statements),
               "method_kind": method.kind, "class": method.cls.name,
               "instances": sorted({next(iter(t.instance)) for t in tests if t.instance}),
-              "checks_state": any(t.state_after is not None for t in tests)},
+              "checks_state": any(t.state_after is not None for t in tests),
+              "members_left_out": sorted(made_context.left_out)},
     )
     return problem, "", ""

@@ -21,7 +21,7 @@ from pathlib import Path
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Provenance, Reject
 from pipelines.problems.methods import Reason as MethodReason
-from pipelines.problems.methods import build_method_problem, find_method, method_tests
+from pipelines.problems.methods import build_method_problem, class_context, find_method, method_tests
 from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
@@ -160,21 +160,13 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     finished = finish_tests(tests, len(records), module, settings)
     if finished[0] is None:
         return finished  # type: ignore[return-value]
-    context = context_for(_class_wrapper(found.cls), module, needs=finished[1] - {found.cls.name})
-    if not context.ok:
-        return None, context.reason, context.detail
-    missing = finished[1] - context.classes() - {found.cls.name}
+    made = class_context(found, module, needs=finished[1] - {found.cls.name})
+    if isinstance(made, tuple):
+        return None, made[0], made[1]
+    missing = finished[1] - made.context.classes() - {found.cls.name}
     if missing:
         return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
-    return build_method_problem(found, module, context, finished[0], provenance_of(origin, path, line))
-
-
-def _class_wrapper(cls: ast.ClassDef) -> ast.FunctionDef:
-    """A function whose body is the class, so its context is resolved as a function's is."""
-    wrapper = ast.FunctionDef(name=cls.name, args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Expr(d) for d in cls.decorator_list] + [cls], decorator_list=[],
-                              returns=None)
-    return ast.fix_missing_locations(wrapper)
+    return build_method_problem(found, module, made, finished[0], provenance_of(origin, path, line))
 
 
 def synthesise(records_dir: str | Path, origin: Origin,
