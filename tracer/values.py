@@ -118,12 +118,24 @@ def _datetime(value: object, name: str, budget: _Budget, depth: int) -> object:
     return _timezone(value, budget, depth)
 
 
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
 def _builtin_name(value: object) -> str | None:
-    """``len`` or ``str.upper`` for a builtin function or a builtin type's method, else None."""
+    """``len``, ``int`` or ``str.upper`` for a builtin function, type or a builtin type's method;
+    ``math:floor`` for a function of a standard-library module; else None."""
     kind = type(value)
+    if kind is type and getattr(builtins, value.__name__, None) is value:
+        return value.__name__
     if kind is types.BuiltinFunctionType and getattr(value, "__self__", None) is builtins:
         name = value.__name__
         return name if getattr(builtins, name, None) is value else None
+    if kind in (types.BuiltinFunctionType, types.FunctionType):
+        module = getattr(value, "__module__", None) or ""
+        name = getattr(value, "__name__", "")
+        if module.split(".")[0] in _STDLIB and getattr(sys.modules.get(module), name, None) is value:
+            return f"{module}:{name}"
+        return None
     if kind in (types.MethodDescriptorType, types.ClassMethodDescriptorType, types.WrapperDescriptorType):
         owner = value.__objclass__
         if getattr(builtins, owner.__name__, None) is owner and getattr(owner, value.__name__, None) is value:
@@ -161,6 +173,9 @@ def _encode_other(value: object, kind: type, budget: _Budget, depth: int) -> obj
     builtin = _builtin_name(value)
     if builtin is not None:
         return {"builtin": builtin}
+    if isinstance(value, type) and "." not in value.__qualname__ and budget.project is not None \
+            and budget.project(value):
+        return {"class": f"{value.__module__}:{value.__qualname__}"}
     enum = sys.modules.get("enum")
     if "." not in name and enum is not None and isinstance(value, enum.Enum):
         return {"enum": [f"{module}:{name}", value._name_]}
