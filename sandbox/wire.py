@@ -14,11 +14,13 @@ loses types (tuple vs list, nan, bytes, non-str dict keys); this encoding keeps 
   ``{"date": [y, m, d]}``, ``{"time": [H, M, S, us, fold, tz]}``, ``{"timedelta": [days, s, us]}``,
   ``{"timezone": [timedelta, name | null]}`` (``tz`` is one of these or null), ``{"Decimal": str}``,
   ``{"Fraction": [n, d]}``, ``{"bytearray": "<hex>"}``, ``{"range": [start, stop, step]}``,
-  ``{"Pattern": [pattern, flags]}`` and builtin functions by name, ``{"builtin": "len" | "str.upper"}``;
-* members of enums, namedtuples and other objects of classes the problem defines, by the class's
-  name: ``{"enum": [class, member]}``, ``{"namedtuple": [class, [values]]}`` and
-  ``{"object": [class, {"dict": attributes}]}``. Without the classes (on the host) they decode to
-  ``EnumMember`` / ``NamedTupleValue`` / ``ObjectValue``, compared by name and value;
+  ``{"Pattern": [pattern, flags]}``, builtin functions and types by name, ``{"builtin": "len" |
+  "int" | "str.upper"}``, and functions of standard-library modules, ``{"builtin": "math:floor"}``;
+* classes the problem defines, and members of enums, namedtuples and other objects of them, by
+  the class's name: ``{"class": name}``, ``{"enum": [class, member]}``, ``{"namedtuple": [class,
+  [values]]}`` and ``{"object": [class, {"dict": attributes}]}``. Without the classes (on the
+  host) they decode to ``ClassRef`` / ``EnumMember`` / ``NamedTupleValue`` / ``ObjectValue``,
+  compared by name and value;
   ``decode(data, namespace)`` in the sandbox rebuilds the real objects (an object without calling
   its constructor).
 
@@ -36,6 +38,7 @@ import fractions
 import json
 import math
 import re
+import sys
 import types
 from dataclasses import dataclass
 
@@ -56,6 +59,14 @@ _MAPPINGS = {
 }
 _MAPPING_TAGS = {kind.__name__: kind for kind in _MAPPINGS}
 CANDIDATE_MODULE = "__candidate__"  # the module name candidates' code runs under in the sandbox
+STDLIB = frozenset(sys.stdlib_module_names)
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """A class the problem defines, passed or returned as a value, as the host sees it (by name)."""
+
+    cls: str
 
 
 @dataclass(frozen=True)
@@ -114,11 +125,20 @@ def build_object(kind: type, state: dict) -> object:
 
 
 def _builtin_name(value: object) -> str | None:
-    """``len`` or ``str.upper`` for a builtin function or a builtin type's method, else None."""
+    """``len``, ``int`` or ``str.upper`` for a builtin function, type or a builtin type's method;
+    ``math:floor`` for a function of a standard-library module; else None."""
     kind = type(value)
+    if kind is type and getattr(builtins, value.__name__, None) is value:
+        return value.__name__
     if kind is types.BuiltinFunctionType and getattr(value, "__self__", None) is builtins:
         name = value.__name__
         return name if getattr(builtins, name, None) is value else None
+    if kind in (types.BuiltinFunctionType, types.FunctionType):
+        module = getattr(value, "__module__", None) or ""
+        name = getattr(value, "__name__", "")
+        if module.split(".")[0] in STDLIB and getattr(sys.modules.get(module), name, None) is value:
+            return f"{module}:{name}"
+        return None
     if kind in (types.MethodDescriptorType, types.ClassMethodDescriptorType, types.WrapperDescriptorType):
         owner = value.__objclass__
         if getattr(builtins, owner.__name__, None) is owner and getattr(owner, value.__name__, None) is value:
@@ -170,6 +190,10 @@ def _encode_stdlib(value: object, kind: type, depth: int) -> object:
     name = _builtin_name(value)
     if name is not None:
         return {"builtin": name}
+    if isinstance(value, type) and _candidate_class(value):
+        return {"class": value.__qualname__}
+    if kind is ClassRef:
+        return {"class": value.cls}
     if _candidate_class(kind):
         import enum
 
@@ -272,6 +296,19 @@ def _decode_timezone(body: object, depth: int) -> datetime.timezone | None:
 def _decode_builtin(name: object) -> object:
     if type(name) is not str:
         raise ValueError(f"malformed builtin value: {name!r:.80}")
+    module, colon, function = name.partition(":")
+    if colon:
+        if module.split(".")[0] not in STDLIB or not function.isidentifier():
+            raise ValueError(f"{name!r} is not a standard-library function")
+        import importlib
+
+        try:
+            value = getattr(importlib.import_module(module), function, None)
+        except ImportError:
+            raise ValueError(f"{name!r}: no module {module}") from None
+        if value is None or _builtin_name(value) != name:
+            raise ValueError(f"{name!r} is not a standard-library function")
+        return value
     head, _, attr = name.partition(".")
     value = getattr(builtins, head, None)
     if attr:
@@ -328,6 +365,8 @@ def _decode_stdlib(tag: str, body: object, depth: int, namespace: dict | None) -
             raise ValueError(f"malformed Decimal value: {body!r:.80}") from None
     if tag == "builtin":
         return _decode_builtin(body)
+    if tag == "class" and type(body) is str:
+        return ClassRef(body) if namespace is None else _named_class(namespace, body, tag)
     if tag in ("enum", "namedtuple", "object") and type(body) is list:
         return _decode_named(tag, body, depth, namespace)
     if tag == "datetime":
@@ -402,7 +441,7 @@ _CONTAINER_TAGS = frozenset({"tuple", "set", "frozenset", "deque", *_MAPPING_TAG
 def has_named(data: object) -> bool:
     """Whether an encoded value holds an ``enum`` or ``namedtuple`` (it needs the problem's classes)."""
     text = json.dumps(data)
-    return '"enum"' in text or '"namedtuple"' in text or '"object"' in text
+    return any(f'"{tag}"' in text for tag in ("enum", "namedtuple", "object", "class"))
 
 
 def dumps(value: object) -> str:

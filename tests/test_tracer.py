@@ -306,3 +306,11 @@ def test_objects_of_the_projects_classes_encode_by_their_attributes(traced) -> N
     assert wire.decode(bumped["result"]["v"]) == wire.ObjectValue("sample:Version", {"major": 1, "minor": 3})
     tags = [r for r in by_name(records, "stamp") if "u" in r["args"][0][2]]
     assert [r["args"][0][2]["u"] for r in tags] == ["sample.Tags"]  # a dict subclass would lose its items
+
+
+def test_classes_and_standard_library_functions_by_name(traced) -> None:
+    _, records, _ = traced
+    values = [r["args"][0][2] for r in by_name(records, "stamp")]
+    assert {"v": {"builtin": "int"}} in values and {"v": {"builtin": "re:escape"}} in values
+    assert {"v": {"class": "sample:Version"}} in values
+    assert {"u": "function", "why": "no exact encoding"} in values  # the project's own functions are not values

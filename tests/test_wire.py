@@ -212,8 +212,8 @@ class OtherZone(datetime.tzinfo):
 
 
 REFUSED = [
-    MyInt(3), MyStr("x"), MyDict(a=1), MyList([1]), AlwaysEqual(), _function, lambda: 0, object(), int,
-    math.sqrt, dict.fromkeys, MyDate(2020, 1, 1), datetime.datetime(2020, 1, 1, tzinfo=OtherZone()),
+    MyInt(3), MyStr("x"), MyDict(a=1), MyList([1]), AlwaysEqual(), _function, lambda: 0, object(), MyInt,
+    [].append, "x".upper, dict.fromkeys, MyDate(2020, 1, 1), datetime.datetime(2020, 1, 1, tzinfo=OtherZone()),
     iter([1]), memoryview(b"x"), Ellipsis, NotImplemented,
     [1, [2, MyInt(3)]], {"k": AlwaysEqual()}, {AlwaysEqual(): 1}, (1, _function), {MyStr("a")},
     collections.deque([object()]), collections.Counter({MyStr("a"): 1}),
@@ -497,3 +497,18 @@ def test_objects_of_the_problems_classes_by_their_attributes() -> None:
         wire.encode(Listy([1]))  # its items are not attributes
     with pytest.raises(ValueError):
         wire.decode({"object": ["Point", {"dict": [[1, 2]]}]})
+
+
+def test_builtin_types_standard_library_functions_and_the_problems_classes() -> None:
+    import operator
+    import textwrap
+
+    for value in (int, KeyError, operator.add, math.floor, textwrap.dedent):
+        assert wire.decode(wire.encode(value)) is value
+    assert wire.encode(operator.add) == {"builtin": "_operator:add"}
+    assert wire.encode(Point) == {"class": "Point"}
+    assert wire.decode({"class": "Point"}) == wire.ClassRef("Point")
+    assert wire.decode({"class": "Point"}, {"Point": Point}) is Point
+    for name in ("nosuchmodule:x", "math:nosuch", "json:loads.__globals__", "sftmine:x", "math:pi"):
+        with pytest.raises(ValueError):
+            wire.decode({"builtin": name})

@@ -126,6 +126,12 @@ def localise(value: object, module: str, classes: set[str], used: set[str]) -> o
     if not isinstance(value, dict):
         return value
     ((tag, body),) = value.items()
+    if tag == "class" and isinstance(body, str):
+        recorded, _, name = body.partition(":")
+        if not name or name not in classes or not _same_module(recorded, module):
+            raise ValueError(f"{body} is not a class of the problem's module")
+        used.add(name)
+        return {tag: name}
     if tag in ("enum", "namedtuple", "object") and isinstance(body, list) and len(body) == 2:
         recorded, _, name = str(body[0]).partition(":")
         if not name or name not in classes or not _same_module(recorded, module):

@@ -45,6 +45,8 @@ for value in (datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.UTC), dateti
     sample.stamp(value)
 sample.Version(1, 2).bumped()
 sample.stamp(sample.Tags(a=1))
+for value in (int, sample.Version, re.escape, sample.stamp):
+    sample.stamp(value)
 for i in range(500):
     sample.echo(i)
 sys.exit(0)
