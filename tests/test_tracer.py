@@ -305,7 +305,7 @@ def test_objects_of_the_projects_classes_encode_by_their_attributes(traced) -> N
     assert bumped["result"]["v"] == {"object": ["sample:Version", {"dict": [["major", 1], ["minor", 3]]}]}
     assert wire.decode(bumped["result"]["v"]) == wire.ObjectValue("sample:Version", {"major": 1, "minor": 3})
     tags = [r for r in by_name(records, "stamp") if "u" in r["args"][0][2]]
-    assert [r["args"][0][2]["u"] for r in tags] == ["sample.Tags"]  # a dict subclass would lose its items
+    assert "sample.Tags" in [r["args"][0][2]["u"] for r in tags]  # a dict subclass would lose its items
 
 
 def test_classes_and_standard_library_functions_by_name(traced) -> None:
