@@ -6,9 +6,10 @@ problem cannot have (I/O, an optional third-party backend) is left out of the cl
 target does not use it. Dunders, thin wrappers (one
 statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
 ``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
-the object: the recorded constructor call that made that very object (when the method was the
-first called on it), else the snapshot of its attributes at call time; where the method changes
-the object, the expected state after is part of the test.
+the object: the snapshot of its attributes at call time where they all encode (exact whatever was
+done to the object before), else the recorded constructor call that made that very object when
+the method was the first called on it; where the method changes the object, the expected state
+after is part of the test.
 """
 
 from __future__ import annotations
@@ -190,10 +191,10 @@ def method_tests(records: list[dict], method: Method) -> tuple[list[FunctionTest
         instance = None
         if method.kind == "method":
             init = record.get("init")
-            if init and init["after"] == 0 and all("v" in value for _, _, value in init["args"]):
-                instance = _init_test(init)
-            elif "self" in record:
+            if "self" in record:  # exact at call time, whatever happened to the object before
                 instance = {"state": record["self"]}
+            elif init and init["after"] == 0 and all("v" in value for _, _, value in init["args"]):
+                instance = _init_test(init)
             else:
                 continue
         test = to_test(call)

@@ -33,6 +33,7 @@ class Account:
         self.owner = owner
         self.balance = balance
         self.history = []
+        self.fmt = "{:.2f}".format  # a bound method has no encoding: tests build the object by calling the class
 
     def __repr__(self):
         return f"Account({self.owner!r}, {self.balance!r})"
