@@ -94,7 +94,8 @@ class ClassContext:
     """The context a class problem needs, and the members left out of its class (they need what it cannot have)."""
 
     context: Context
-    left_out: dict[str, str]  # member name -> why
+    left_out: dict[str, str]  # member name (or "line N") -> why
+    skipped: set[int] = dataclasses.field(default_factory=set)  # id() of the class-body statements left out
 
 
 def _wrapped(cls: ast.ClassDef, body: list[ast.stmt]) -> ast.FunctionDef:
@@ -111,15 +112,18 @@ def _self_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[st
             and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")}
 
 
-def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """Members the target reaches through ``self.``/``cls.``, transitively, and every dunder (used implicitly)."""
+def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, dunders: bool = True) -> set[str]:
+    """Members the target reaches through attributes of their names, transitively, from the target and
+    every dunder (used implicitly), or with ``dunders`` False only the constructor's."""
     members = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
-    keep = {target.name, *(name for name in members if name.startswith("__") and name.endswith("__"))}
+    roots = [name for name in members if name.startswith("__") and name.endswith("__")] if dunders else [
+        name for name in ("__init__", "__new__", "__post_init__") if name in members]
+    keep = {target.name, *roots}
     frontier = list(keep)
     while frontier:
         member = members.get(frontier.pop())
-        reached = _self_attributes(member) | {node.attr for node in ast.walk(member) if isinstance(node, ast.Attribute)
-                                             and isinstance(node.value, ast.Name) and node.value.id == cls.name}
+        # Any ``x.name`` naming a member counts (``type(self).parse``, ``Version.parse``): over-inclusive is safe.
+        reached = {node.attr for node in ast.walk(member) if isinstance(node, ast.Attribute)}
         for name in reached & set(members) - keep:
             keep.add(name)
             frontier.append(name)
@@ -138,7 +142,8 @@ def class_context(method: Method, module: Module,
     cls = method.cls
     keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
     header = [ast.Expr(d) for d in cls.decorator_list] + [ast.Expr(b) for b in (*cls.bases, *cls.keywords)]
-    header += [s for s in cls.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+    header += [s for s in cls.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+               and method.function.name not in {n.id for n in ast.walk(s) if isinstance(n, ast.Name)}]
     left_out: dict[str, str] = {}
     for member in cls.body:
         if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in keep_always:
@@ -152,12 +157,18 @@ def class_context(method: Method, module: Module,
             name = getattr(member, "name", None)
             if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and name not in reachable:
                 left_out.setdefault(name, f"unused: {method.function.name} does not reach it (a large class)")
-    used = _self_attributes(method.function) & set(left_out)
+    used = _reachable(cls, method.function, dunders=False) & set(left_out)  # what the target and constructor reach
     if used:
         name = sorted(used)[0]
         reason, _, detail = left_out[name].partition(": ")
         return reason, f"{detail} (in {name}, which {method.function.name} uses)"
-    kept = [s for s in cls.body if not (isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out)]
+    skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
+    for statement in cls.body:  # ``__call__ = target``: it would run before the target (moved last) exists
+        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and method.function.name in {
+                node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}:
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {method.function.name}, which comes last"
+    kept = [s for s in cls.body if id(s) not in skipped]
     size = cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
@@ -166,7 +177,7 @@ def class_context(method: Method, module: Module,
     context = context_for(_wrapped(cls, [*header, reduced]), module, needs=needs)
     if not context.ok:
         return context.reason, context.detail
-    return ClassContext(context, left_out)
+    return ClassContext(context, left_out, skipped)
 
 
 def _init_test(init: dict) -> dict:
@@ -174,10 +185,30 @@ def _init_test(init: dict) -> dict:
     return {"init": {"args": test.args, "kwargs": test.kwargs}}
 
 
-def method_tests(records: list[dict], method: Method) -> tuple[list[FunctionTest], int]:
-    """Data tests of the calls whose object can be rebuilt, and how many calls had a usable outcome."""
+PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
+
+
+def plain(cls: ast.ClassDef, module: Module, depth: int = 0) -> bool:
+    """Whether the class's objects are their attributes: every base is ``object``-like or a plain class of
+    the module (a ``list`` subclass's items, a foreign base's hidden state would be lost)."""
+    for base in cls.bases:
+        name = ast.unparse(base).split("[")[0]
+        if name in PLAIN_BASES:
+            continue
+        parent = module.class_(name)
+        if parent is None or depth > 8 or not plain(parent, module, depth + 1):
+            return False
+    return True
+
+
+def method_tests(records: list[dict], method: Method, by_state: bool = True) -> tuple[list[FunctionTest], int]:
+    """Data tests of the calls whose object can be rebuilt, and how many calls had a usable outcome.
+
+    ``by_state`` False (a class that is not only its attributes) keeps to constructor calls and
+    never checks the state after.
+    """
     class_name = method.cls.name
-    changes = any("self" in r and "self_after" in r and r["self"] != r["self_after"] for r in records)
+    changes = by_state and any("self" in r and "self_after" in r and r["self"] != r["self_after"] for r in records)
     tests: list[FunctionTest] = []
     outcome_ok = 0
     for record in records:
@@ -191,7 +222,7 @@ def method_tests(records: list[dict], method: Method) -> tuple[list[FunctionTest
         instance = None
         if method.kind == "method":
             init = record.get("init")
-            if "self" in record:  # exact at call time, whatever happened to the object before
+            if by_state and "self" in record:  # exact at call time, whatever happened to the object before
                 instance = {"state": record["self"]}
             elif init and init["after"] == 0 and all("v" in value for _, _, value in init["args"]):
                 instance = _init_test(init)
@@ -207,7 +238,7 @@ def _text(module: Module, node: ast.stmt) -> str:
     return "".join(module.lines[_first_line(node) - 1 : node.end_lineno]).rstrip() + "\n"
 
 
-def class_prompt(module: Module, method: Method, left_out: dict[str, str]) -> tuple[str, str] | str:
+def class_prompt(module: Module, method: Method, skipped: set[int]) -> tuple[str, str] | str:
     """(the class with the target moved last, cut after its docstring; the target's body), or a reason."""
     cls, function = method.cls, method.function
     lines = module.lines
@@ -216,7 +247,7 @@ def class_prompt(module: Module, method: Method, left_out: dict[str, str]) -> tu
     header = "".join(lines[_first_line(cls) - 1 : cls.body[0].lineno - 1])
     members = []
     for statement in cls.body:
-        if statement is function or getattr(statement, "name", None) in left_out:
+        if statement is function or id(statement) in skipped:
             continue
         gap = "\n" if members and isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else ""
         members.append(gap + _text(module, statement))
@@ -232,7 +263,7 @@ def build_method_problem(method: Method, module: Module, made_context: ClassCont
                          provenance: Provenance) -> tuple[Problem | None, str, str]:
     """(problem, "", "") or (None, reason, detail)."""
     context = made_context.context
-    made = class_prompt(module, method, made_context.left_out)
+    made = class_prompt(module, method, made_context.skipped)
     if isinstance(made, str):
         return None, made, ""
     class_text, solution = made

@@ -118,11 +118,12 @@ def _same_module(recorded: str, module: str) -> bool:
     return module == recorded or module.endswith("." + recorded) or recorded.endswith("." + module)
 
 
-def localise(value: object, module: str, classes: set[str], used: set[str]) -> object:
+def _localise(value: object, module: str, classes: set[str], used: set[str], plain: set[str] | None = None) -> object:
     """``value`` with its ``module:Class`` references turned into ``Class`` where ``Class`` is one of the
-    module's top-level ``classes`` (collected in ``used``); raise ValueError for any other."""
+    module's top-level ``classes`` (collected in ``used``); raise ValueError for any other, and for an
+    object of a class not in ``plain`` (one whose attributes are not all of it)."""
     if isinstance(value, list):
-        return [localise(item, module, classes, used) for item in value]
+        return [_localise(item, module, classes, used, plain) for item in value]
     if not isinstance(value, dict):
         return value
     ((tag, body),) = value.items()
@@ -136,14 +137,21 @@ def localise(value: object, module: str, classes: set[str], used: set[str]) -> o
         recorded, _, name = str(body[0]).partition(":")
         if not name or name not in classes or not _same_module(recorded, module):
             raise ValueError(f"{body[0]} is not a class of the problem's module")
+        if tag == "object" and plain is not None and name not in plain:
+            raise ValueError(f"{name} objects are more than their attributes")
         used.add(name)
-        return {tag: [name, localise(body[1], module, classes, used)]}
-    return {tag: localise(body, module, classes, used)}
+        return {tag: [name, _localise(body[1], module, classes, used, plain)]}
+    return {tag: _localise(body, module, classes, used, plain)}
 
 
-def localise_test(test: FunctionTest, module: str, classes: set[str]) -> tuple[FunctionTest, set[str]] | None:
+def localise_test(test: FunctionTest, module: str, classes: set[str],
+                  plain: set[str] | None = None) -> tuple[FunctionTest, set[str]] | None:
     """The test with class references made local, and the classes it needs; None when one is foreign."""
     used: set[str] = set()
+
+    def localise(value: object, module: str, classes: set[str], used: set[str]) -> object:
+        return _localise(value, module, classes, used, plain)
+
     try:
         raises = test.raises
         if raises and "." in raises:

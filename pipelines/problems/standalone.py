@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
+import symtable
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -105,24 +107,29 @@ class Context:
 
 
 def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """Names a function reads that it does not bind itself."""
-    bound = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
-    bound |= {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
-    loaded: set[str] = set()
-    # Decorators are left out: synthesis strips the harmless ones and rejects the rest.
-    parts = [function.args, *function.body, *([function.returns] if function.returns else [])]
-    for node in (inner for part in parts for inner in ast.walk(part)):
-        if isinstance(node, ast.Name):
-            (bound.add if isinstance(node.ctx, ast.Store | ast.Del) else loaded.add)(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node is not function:
-            bound.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-    return loaded - bound
+    """Names a function reads from the module's scope, scoped as Python scopes them (``symtable``).
+
+    A method's name or a class attribute does not hide a module name from the other methods, a
+    parameter does not hide the module name its default value reads, and a nested function's
+    closure is not the module's. Decorators are left out: synthesis strips the harmless ones and
+    rejects the rest.
+    """
+    top = copy.copy(function)
+    top.decorator_list = []
+    try:
+        table = symtable.symtable(ast.unparse(ast.Module([top], [])), "<context>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    names: set[str] = set()
+    stack = [table]
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.get_children())
+        for symbol in scope.get_symbols():
+            at_top = scope.get_type() == "module"
+            if symbol.is_referenced() and (symbol.is_global() or at_top) and symbol.get_name() != function.name:
+                names.add(symbol.get_name())
+    return names
 
 
 MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "discard",

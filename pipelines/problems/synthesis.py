@@ -21,7 +21,7 @@ from pathlib import Path
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Provenance, Reject
 from pipelines.problems.methods import Reason as MethodReason
-from pipelines.problems.methods import build_method_problem, class_context, find_method, method_tests
+from pipelines.problems.methods import build_method_problem, class_context, find_method, method_tests, plain
 from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
@@ -121,7 +121,9 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
                  settings: SynthesisSettings) -> tuple[list[FunctionTest], frozenset[str]] | tuple[None, str, str]:
     """Tests with class references made local, chosen for diversity; or (None, reason, detail)."""
     classes = type_names(module.tree.body)
-    localised = [local for local in (localise_test(t, module.name, classes) for t in tests) if local is not None]
+    plain_classes = {name for name in classes if (cls := module.class_(name)) is not None and plain(cls, module)}
+    localised = [local for local in (localise_test(t, module.name, classes, plain_classes) for t in tests)
+                 if local is not None]
     if len(localised) < settings.min_calls:
         return None, Reason.FEW_CALLS, f"{len(localised)} of {total}"
     chosen = choose_tests([test for test, _ in localised], settings.max_tests)
@@ -153,7 +155,7 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     if isinstance(found, str):
         reason, _, detail = found.partition(":")
         return None, reason, detail
-    tests, outcome_ok = method_tests(records, found)
+    tests, outcome_ok = method_tests(records, found, by_state=plain(found.cls, module))
     if len(tests) < settings.min_calls:
         why = Reason.FEW_CALLS if outcome_ok < settings.min_calls else MethodReason.NO_INSTANCE
         return None, why, f"{len(tests)} of {len(records)}"
