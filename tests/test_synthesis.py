@@ -252,3 +252,11 @@ def test_objects_of_the_projects_classes_are_values(mined) -> None:
     assert "class Window:" in longest.prompt and longest.prompt.index("class Window:") < longest.prompt.index(
         "def longest(")
     assert {wire.decode(t.expected).cls for t in longest.tests} == {"Window"}
+
+
+def test_calls_with_lone_surrogates_are_not_tests() -> None:
+    from pipelines.problems.records import serialisable
+
+    # A str with a lone surrogate is exact in the tracer's JSON (escaped) but has no UTF-8 form for the outputs.
+    assert not serialisable({"args": [["s", "pos", {"v": "\ud800"}]], "result": {"v": 1}})
+    assert serialisable({"args": [["s", "pos", {"v": "\u00e9"}]], "result": {"v": 1}})
