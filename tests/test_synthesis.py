@@ -29,6 +29,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         import datetime
         import decimal  # noqa: F401 - used by the traced module
 
+        from minedpkg import compat as c
         from minedpkg import ledger as g
         from minedpkg import textutil as t
 
@@ -68,6 +69,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             windows = [g.Window(datetime.datetime(2024, 1, d), datetime.timedelta(hours=d)) for d in (3, 1, 7, 2)]
             for count in (1, 2, 3, 4):
                 g.longest(windows[:count])
+            for word, n in (("abc", 1), ("Zed", 2), ("", 3), ("hello", 0)):
+                c.word_score(word, (n,)), c.mode(n)
             for x in (1, 10, 40, -2):
                 g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5))
         finally:
@@ -131,7 +134,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
-                             "Window.shifted", "longest"}
+                             "Window.shifted", "longest", "word_score", "mode"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -260,3 +263,12 @@ def test_calls_with_lone_surrogates_are_not_tests() -> None:
     # A str with a lone surrogate is exact in the tracer's JSON (escaped) but has no UTF-8 form for the outputs.
     assert not serialisable({"args": [["s", "pos", {"v": "\ud800"}]], "result": {"v": 1}})
     assert serialisable({"args": [["s", "pos", {"v": "\u00e9"}]], "result": {"v": 1}})
+
+
+def test_lazy_annotations_optional_imports_and_computed_tables(mined) -> None:
+    problems, _ = mined
+    score = problems["word_score"].prompt
+    assert score.startswith("from __future__ import annotations\n")  # Sequence is never evaluated
+    assert "ORDS = {c: ord(c) - 96" in score and "TYPE_CHECKING" not in score
+    mode = problems["mode"].prompt
+    assert "except ImportError:\n    fast = None" in mode and 'SPEED = "fast" if fast else "slow"' in mode
