@@ -72,7 +72,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             for word, n in (("abc", 1), ("Zed", 2), ("", 3), ("hello", 0)):
                 c.word_score(word, (n,)), c.mode(n)
             for x in (1, 10, 40, -2):
-                g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5))
+                g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5)), g.limited_sum([x, 2 * x, -x])
         finally:
             collector.stop()
     finally:
@@ -229,6 +229,8 @@ def test_names_from_sibling_modules_come_into_the_context(mined) -> None:
         assert needed in prompt
     assert prompt.index("def clamp(value):") < prompt.index("def scaled(x):")
     assert rejects["uses_other"].detail.startswith("other (module")  # a module object stays a reject
+    renamed = problems["limited_sum"].prompt  # imported under another name: bound under both
+    assert "def clamp(value):" in renamed and "\nlimit = clamp\n" in renamed
 
 
 def test_class_problems_are_deterministic_and_export_their_docstring(mined) -> None:

@@ -78,6 +78,7 @@ class Context:
     detail: str = ""
     owners: dict[int, Module] = field(default_factory=dict)  # id(statement) -> its module
     future: bool = False  # the prompt starts with ``from __future__ import annotations``
+    renames: dict[str, str] = field(default_factory=dict)  # ``alias = name`` lines after the definitions
 
     @property
     def ok(self) -> bool:
@@ -104,6 +105,7 @@ class Context:
                 parts.append("\n" + text + "\n")
             elif text not in parts and "__future__" not in text:
                 parts.append(text)
+        parts += [f"{alias} = {name}\n" for alias, name in self.renames.items()]
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
@@ -346,8 +348,6 @@ def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Mod
         if source is None:
             return module, statement, name  # stdlib or third party: judged by _statement_problem
         alias = next(a for a in statement.names if (a.asname or a.name) == name)
-        if alias.asname and alias.asname != alias.name:
-            return f"{name} (renamed from {alias.name} in {source or 'a relative import'})"
         target = module.project.module(source) if module.project and source else None
         if target is None:
             return f"{name} (from {source or 'a relative import'})"
@@ -369,6 +369,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     owners: dict[int, Module] = {}
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
+    renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
     pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int]] = [(function, module, 0)]
     if needs:
         loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(needs)]
@@ -398,10 +399,14 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             if isinstance(resolved, str):
                 return Context(reason=Reason.NEEDS_PROJECT, detail=resolved)
             owner, statement, defined = resolved
-            ident = _identity(statement, name)
-            if defined != name or placed.setdefault(name, ident) != ident:
+            ident = _identity(statement, defined)
+            if placed.setdefault(defined, ident) != ident or (
+                    defined != name and placed.setdefault(name, f"alias of {defined}") != f"alias of {defined}"):
                 return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
-            problem = _statement_problem(statement, name, owner, aliases.setdefault(owner.name, {}))
+            if defined != name:  # ``from .x import helper as _helper``: the prompt binds both names
+                renames[name] = defined
+                seen.add((owner.name, defined))
+            problem = _statement_problem(statement, defined, owner, aliases.setdefault(owner.name, {}))
             if problem:
                 return Context(reason=problem[0], detail=problem[1])
             level = depth if owner is where else max(depths.get(owner.name, 0), depth + 1)
@@ -428,7 +433,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         return -depths[owner.name], owner.name, order[id(item[1])]
 
     statements = [statement for _, statement in sorted(chosen.values(), key=placement)]
-    context = Context(statements=statements, owners=owners,
+    context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
                       future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()))
     size = sum(s.end_lineno - s.lineno + 1 for s in statements)
     if size > max_lines:

@@ -10,6 +10,7 @@ import enum
 from minedpkg.other import SCALE
 
 from .other import clamp
+from .other import clamp as limit
 
 
 class LedgerError(ValueError):
@@ -124,3 +125,11 @@ def longest(windows):
         if window.length > best.length:
             best = window
     return best
+
+
+def limited_sum(values):
+    """The sum of ``values``, each limited to LIMITS first."""
+    total = 0
+    for value in values:
+        total += limit(value)
+    return total
