@@ -69,6 +69,9 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             windows = [g.Window(datetime.datetime(2024, 1, d), datetime.timedelta(hours=d)) for d in (3, 1, 7, 2)]
             for count in (1, 2, 3, 4):
                 g.longest(windows[:count])
+            grader = g.Grader([90, 50, 70])
+            for score in (10, 60, 75, 95):
+                grader.grade(score), grader.label(score)  # many calls on one object that never changes
             for word, n in (("abc", 1), ("Zed", 2), ("", 3), ("hello", 0)):
                 c.word_score(word, (n,)), c.mode(n)
             for x in (1, 10, 40, -2):
@@ -134,7 +137,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
-                             "Window.shifted", "longest", "word_score", "mode"}
+                             "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -274,3 +277,10 @@ def test_lazy_annotations_optional_imports_and_computed_tables(mined) -> None:
     assert "ORDS = {c: ord(c) - 96" in score and "TYPE_CHECKING" not in score
     mode = problems["mode"].prompt
     assert "except ImportError:\n    fast = None" in mode and 'SPEED = "fast" if fast else "slow"' in mode
+
+
+def test_objects_no_method_changes_are_rebuilt_from_their_constructor_whatever_ran_before(mined) -> None:
+    problems, _ = mined
+    label = problems["Grader.label"]  # the object had grade() and label() called on it before
+    assert len(label.tests) == 4 and {next(iter(t.instance)) for t in label.tests} == {"init"}
+    assert wire.decode(label.tests[0].instance["init"]["args"][0]) == [90, 50, 70]  # as the constructor got it
