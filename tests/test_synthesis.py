@@ -284,3 +284,12 @@ def test_objects_no_method_changes_are_rebuilt_from_their_constructor_whatever_r
     label = problems["Grader.label"]  # the object had grade() and label() called on it before
     assert len(label.tests) == 4 and {next(iter(t.instance)) for t in label.tests} == {"init"}
     assert wire.decode(label.tests[0].instance["init"]["args"][0]) == [90, 50, 70]  # as the constructor got it
+
+
+def test_tests_that_an_identity_body_passes_are_rejected() -> None:
+    from pipelines.problems.synthesis import _echoed_argument
+
+    echo = [FunctionTest(args=[s, 1], expected=s) for s in ("a", "title", "x)")]
+    assert _echoed_argument(echo) == 0  # `return string` passes them all: dequote's tests without quotes
+    assert _echoed_argument([*echo, FunctionTest(args=['"q"', 1], expected="q")]) is None
+    assert _echoed_argument([*echo, FunctionTest(args=["", 1], raises="ValueError")]) is None

@@ -56,6 +56,7 @@ class Reason(StrEnum):
     TRIVIAL_TESTS = "tests_expect_one_constant"
     ONE_LINE = "body_on_the_def_line"
     VALUE_CLASS = "value_class_not_in_problem"
+    IDENTITY_TESTS = "tests_expect_an_argument_back"
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,23 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
     if len(outcomes) < 2:
         # Tests that all expect the same value cannot tell a solution from `return <constant>`.
         return None, Reason.TRIVIAL_TESTS, next(iter(outcomes))
+    echoed = _echoed_argument(chosen)
+    if echoed is not None:
+        # Tests that all expect one of the arguments back cannot tell a solution from `return <that argument>`.
+        return None, Reason.IDENTITY_TESTS, f"argument {echoed}"
     used = frozenset().union(*(used for test, used in localised if test in chosen))
     return chosen, used
+
+
+def _echoed_argument(tests: list[FunctionTest]) -> int | None:
+    """The position of an argument every test expects back unchanged (and no state), else None."""
+    if any(t.raises or t.state_after is not None for t in tests) or not tests:
+        return None
+    arity = min(len(t.args) for t in tests)
+    for index in range(arity):
+        if all(json.dumps(t.args[index], sort_keys=True) == json.dumps(t.expected, sort_keys=True) for t in tests):
+            return index
+    return None
 
 
 def _function_problem(qualname: str, line: int, records: list[dict], module: Module, origin: Origin, path: str,
