@@ -16,12 +16,16 @@ import argparse
 import ast
 import json
 import random
+import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.problem import Problem, read_jsonl
-from sandbox.execute import execute
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's code, whatever the venv's editable install points at
+
+from pipelines.problem import Problem, read_jsonl  # noqa: E402
+from sandbox.execute import execute  # noqa: E402
 
 SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
          ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv, ast.And: ast.Or, ast.Or: ast.And,
