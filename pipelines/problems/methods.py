@@ -19,8 +19,9 @@ import dataclasses
 from enum import StrEnum
 
 from pipelines.problem import Problem, Provenance
+from pipelines.problems.context import Context, context_for
 from pipelines.problems.records import serialisable, to_test
-from pipelines.problems.standalone import MUTATORS, Context, Module, context_for
+from pipelines.problems.standalone import MUTATORS, Module
 from sandbox.types import FunctionTest
 
 MAX_CLASS_LINES = 400

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Provenance, Reject
+from pipelines.problems.context import context_for
 from pipelines.problems.methods import Reason as MethodReason
 from pipelines.problems.methods import (
     build_method_problem,
@@ -39,7 +40,7 @@ from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_tes
     serialisable,
     to_test,
 )
-from pipelines.problems.standalone import Module, context_for, type_names
+from pipelines.problems.standalone import Module, type_names
 from sandbox.types import FunctionTest
 
 HARMLESS_DECORATORS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
