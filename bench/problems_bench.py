@@ -1,58 +1,102 @@
-"""Problems benchmark: the job cut at ``--stage problems`` over a list of packages, with the funnel.
+"""Problems benchmark: the main job to ``--stage problems`` over a package list, with the funnel.
 
-Prints the funnel (in and kept per stage, rejects by reason); its LAST line is one JSON object with
-``packages``, ``functions_recorded``, ``problems_kept``, ``problems_per_package_median`` and
-``rejected_by_reason``.
+Runs ``python -m pipelines.build_sft --source ci --package-list LIST --stage problems --out OUT
+--work WORK`` (the job's store reuses a stored harvest, so a rerun recomputes only what changed
+after it), then reads ``OUT/report.json`` and ``OUT/problems.jsonl``. Prints the funnel and, on
+its LAST line, one JSON object with ``packages``, ``problems_kept``, ``problems_per_package_median``,
+``method_problems``, ``method_share`` and ``rejected_by_reason``. With ``--compare OTHER_OUT`` (a
+run of other code on the same list, e.g. the main branch) it reads that run the same way and adds
+its numbers and the ratios of the two.
 
-    python bench/problems_bench.py six toolz inflection --work /var/tmp/sftmine-bench
+    python bench/problems_bench.py --package-list bench/dev_packages.txt --out /var/tmp/p-out \\
+        --work /var/tmp/sftmine-bench [--compare /var/tmp/base-out]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
+import subprocess
 import sys
-import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+REPO = Path(__file__).resolve().parent.parent
 
-from pipelines import build_sft  # noqa: E402
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def specs(package_list: Path) -> list[str]:
+    """Package names of the list (comments and blank lines skipped, versions dropped)."""
+    names = [line.split("#")[0].strip() for line in package_list.read_text().splitlines()]
+    return [re.split(r"[=<>!~\[ ]", name)[0] for name in names if name]
+
+
+def measure(out: Path, packages: list[str]) -> dict:
+    """The numbers of one finished run."""
+    report = json.loads((out / "report.json").read_text())
+    problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines() if line.strip()]
+    per_package = Counter(_norm(p["provenance"]["package"]) for p in problems)
+    methods = sum("." in (p["entry_point"] or "") for p in problems)
+    return {
+        "packages": len(packages),
+        "problems_kept": len(problems),
+        "problems_per_package_median": statistics.median(per_package.get(_norm(n), 0) for n in packages),
+        "packages_with_problems": sum(per_package.get(_norm(n), 0) > 0 for n in packages),
+        "method_problems": methods,
+        "method_share": round(methods / len(problems), 3) if problems else 0.0,
+        "funnel": report["funnel"],
+        "rejected_by_reason": report["rejected_by_reason"],
+    }
+
+
+def print_funnel(funnel: list[dict], label: str) -> None:
+    """The funnel as a table on stdout."""
+    print(f"-- {label}")
+    print(f"{'stage':16} {'in':>7} {'kept':>7}  rejected")
+    for row in funnel:
+        print(f"{row['stage']:16} {row['in']:>7} {row['kept']:>7}  {row['rejected']}")
 
 
 def run(argv: Sequence[str] | None = None) -> dict:
-    """Harvest and make problems; print the funnel and the JSON line."""
+    """Run the job to problems, print the funnel and the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("packages", nargs="*", help="PyPI names (NAME or NAME==VERSION)")
-    parser.add_argument("--package-list", type=Path, default=None, help="file with one package spec a line")
+    parser.add_argument("--package-list", type=Path, required=True, help="one PyPI package a line")
+    parser.add_argument("--out", type=Path, default=Path("/var/tmp/sftmine-problems-bench-out"),
+                        help="the job's --out (its store is reused on a rerun)")
     parser.add_argument("--work", type=Path, default=Path("/var/tmp/sftmine-problems-bench"),
-                        help="work directory, reachable by the sandbox uid")
-    parser.add_argument("--out", type=Path, default=None, help="output directory (reuse one to reuse its harvests)")
-    parser.add_argument("--backend", choices=("bwrap", "docker-runsc"), default="bwrap")
+                        help="the job's --work, reachable by the sandbox uid")
+    parser.add_argument("--workers", type=int, default=2, help="FnApiRunner worker processes")
+    parser.add_argument("--compare", type=Path, default=None, help="another finished run's --out to compare with")
+    parser.add_argument("--no-run", action="store_true", help="only read --out (already run)")
     args = parser.parse_args(argv)
-    out = args.out or Path(tempfile.mkdtemp(prefix="sftmine-problems-bench-"))
-    job = ["--source", "ci", "--stage", "problems", "--out", str(out), "--work", str(args.work),
-           "--backend", args.backend, "--packages", ",".join(args.packages)]
-    if args.package_list:
-        job += ["--package-list", str(args.package_list)]
-    if build_sft.run(job):
-        raise SystemExit("the job failed; see above")
-    report = json.loads((out / "report.json").read_text())
-    print(f"{'stage':16} {'in':>6} {'kept':>6}  rejected")
-    for stage in report["funnel"]:
-        print(f"{stage['stage']:16} {stage['in']:>6} {stage['kept']:>6}  {stage['rejected']}")
-    harvest = [json.loads(line) for line in (out / "harvest.jsonl").read_text().splitlines()]
-    per_package = [report["per_package"].get(row["name"], {}).get("kept", 0) for row in harvest]
-    summary = {
-        "packages": len(harvest),
-        "functions_recorded": report["harvest"]["functions_recorded"],
-        "problems_kept": report["totals"]["kept"],
-        "problems_per_package_median": statistics.median(per_package) if per_package else 0,
-        "rejected_by_reason": report["rejected_by_reason"],
-    }
+    if not args.package_list.is_file():
+        parser.error(f"--package-list {args.package_list}: no such file; pass a file with one package a line")
+    packages = specs(args.package_list)
+    if not args.no_run:
+        args.work.mkdir(parents=True, exist_ok=True)
+        args.work.chmod(0o755)
+        command = [sys.executable, "-m", "pipelines.build_sft", "--source", "ci", "--package-list",
+                   str(args.package_list), "--stage", "problems", "--out", str(args.out), "--work", str(args.work),
+                   "--workers", str(args.workers)]
+        subprocess.run(command, cwd=REPO, check=True, stdout=sys.stderr)
+    summary = measure(args.out, packages)
+    print_funnel(summary.pop("funnel"), str(args.out))
+    if args.compare is not None:
+        other = measure(args.compare, packages)
+        print_funnel(other.pop("funnel"), f"{args.compare} (compared)")
+        summary["compared"] = {key: other[key] for key in ("problems_kept", "problems_per_package_median",
+                                                           "packages_with_problems", "method_problems")}
+        summary["kept_ratio"] = round(summary["problems_kept"] / max(other["problems_kept"], 1), 2)
+        summary["median_ratio"] = round(summary["problems_per_package_median"]
+                                        / max(other["problems_per_package_median"], 1), 2)
+    rejected = summary.pop("rejected_by_reason")
+    summary["rejected_by_reason"] = rejected
     print(json.dumps(summary))
     return summary
 

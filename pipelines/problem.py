@@ -177,6 +177,8 @@ def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
         rel_tol=_tolerance(data, "rel_tol", path),
         abs_tol=_tolerance(data, "abs_tol", path),
         ignore_case=_take(data, "ignore_case", bool, path, False),
+        instance=_parse_instance(data.get("instance"), f"{path}instance"),
+        state_after=_state(data.get("state_after"), f"{path}state_after"),
     )
 
 
@@ -200,6 +202,37 @@ def _check_checker(checker: str, tests: list[FunctionTest | StdioTest]) -> None:
         raise _fail("checker", f"not Python: {exc.msg} (line {exc.lineno})") from None
     if not any(isinstance(node, ast.FunctionDef) and node.name == CHECKER_ENTRY_POINT for node in tree.body):
         raise _fail("checker", f"defines no {CHECKER_ENTRY_POINT}(input, expected, got)")
+
+
+def _state(value: object, path: str) -> object:
+    """An object's attributes in ``wire`` form (``{"dict": [[name, value], ...]}``), or None."""
+    if value is None:
+        return None
+    _check_encoded(value, path)
+    if not (isinstance(value, dict) and isinstance(value.get("dict"), list)
+            and all(isinstance(pair[0], str) for pair in value["dict"])):
+        raise _fail(path, "expected the attributes as {\"dict\": [[name, value], ...]}")
+    return value
+
+
+def _parse_instance(value: object, path: str) -> dict | None:
+    """How a method's test builds its object: ``{"init": {"args", "kwargs"}}`` or ``{"state": ...}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("init", "state"):
+        raise _fail(path, "expected {\"init\": {\"args\": [...], \"kwargs\": {...}}} or {\"state\": {...}}")
+    if "state" in value:
+        _state(value["state"], f"{path}.state")
+        return value
+    init = value["init"]
+    if not isinstance(init, dict):
+        raise _fail(f"{path}.init", "expected an object")
+    _refuse_unknown(init, ("args", "kwargs"), f"{path}.init.")
+    for index, arg in enumerate(_take(init, "args", list, f"{path}.init.")):
+        _check_encoded(arg, f"{path}.init.args[{index}]")
+    for name, arg in _take(init, "kwargs", dict, f"{path}.init.", {}).items():
+        _check_encoded(arg, f"{path}.init.kwargs.{name}")
+    return value
 
 
 def _check_encoded(value: object, path: str) -> None:

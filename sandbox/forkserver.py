@@ -15,7 +15,7 @@ Imports only the standard library: the host ships this file's source into the sa
 Protocol, one JSON object per line. Request (stdin)::
 
     {"id": str, "kind": "function" | "stdio", "code": str, "entry_point": str | null,
-     "inputs": [{"args": [...], "kwargs": {...}} | {"stdin": str}, ...],
+     "inputs": [{"args": [...], "kwargs": {...}, "instance"?: {...}, "state"?: true} | {"stdin": str}, ...],
      "limits": {"timeout_s", "cpu_s", "memory_mb", "nproc", "output_bytes", "file_bytes"}}
 
 Response (stdout)::
@@ -23,7 +23,8 @@ Response (stdout)::
     {"id": str, "runs": [{"status": "exited" | "signaled" | "timeout" | "output_cap",
                           "code": int | null, "records": [...], "stderr": str, "ms": float}, ...]}
 
-A function candidate is one run whose records are ``{"i": n, "value": v}``,
+A function candidate is one run whose records are ``{"i": n, "value": v}`` (plus ``"state"``,
+the object's attributes, for a method's test that asks for them),
 ``{"i": n, "raises": type, "message": str}``, ``{"i": n, "unencodable": reason}`` or
 ``{"setup": type, "message": str}``; a stdio candidate is one run per input whose only record is
 ``{"stdout": str, "truncated": bool}``.
@@ -137,34 +138,81 @@ def _exception_record(index: int | None, exc: BaseException) -> dict:
     return {"i": index, "raises": name, "message": message}
 
 
+def _decoded(item: dict, namespace: dict | None) -> tuple[list, dict, dict | None]:
+    """A test's arguments and object recipe as values (the problem's classes from ``namespace``)."""
+    args = wire.decode(item.get("args", []), namespace)
+    kwargs = {str(k): wire.decode(v, namespace) for k, v in item.get("kwargs", {}).items()}
+    instance = item.get("instance")
+    if instance is not None and "init" in instance:
+        init = instance["init"]
+        instance = {"init": (wire.decode(init.get("args", []), namespace),
+                             {str(k): wire.decode(v, namespace) for k, v in init.get("kwargs", {}).items()})}
+    elif instance is not None:
+        instance = {"state": wire.decode(instance["state"], namespace)}
+    return args, kwargs, instance
+
+
+def _build(owner: type, instance: dict) -> object:
+    """The object a method's test calls: its class called with the recorded constructor arguments,
+    or an empty object given the recorded attributes (``__dict__`` entries and ``__slots__``)."""
+    if "init" in instance:
+        args, kwargs = instance["init"]
+        return owner(*args, **kwargs)
+    return wire.build_object(owner, instance["state"])
+
+
 def _run_function(request: dict, emit: _Emitter) -> None:
-    """Body of a function-candidate child: define the code, call the entry point on every input."""
+    """Body of a function-candidate child: define the code, call the entry point on every input.
+
+    An entry point ``Class.method`` is looked up on the class; a test with an ``instance`` builds
+    the object first, and one that asks for ``state`` reports the object's attributes after.
+    """
     calls = []
+    named = False
     for index, item in enumerate(request["inputs"]):
-        args = wire.decode(item.get("args", []))
-        kwargs = {str(k): wire.decode(v) for k, v in item.get("kwargs", {}).items()}
-        calls.append((index, args, kwargs))
+        if wire.has_named(item):
+            named = True
+            calls.append((index, item, None))  # needs the problem's classes: decoded after exec
+        else:
+            calls.append((index, item, _decoded(item, None)))
     encode = wire.encode
-    namespace = {"__name__": "__candidate__", "__builtins__": builtins}
+    namespace = {"__name__": wire.CANDIDATE_MODULE, "__builtins__": builtins}
+    owner_name, _, method = request["entry_point"].partition(".")
     try:
         exec(compile(request["code"], "<candidate>", "exec"), namespace)
-        function = namespace.get(request["entry_point"])
+        function = owner = namespace.get(owner_name)
+        if method:
+            function = getattr(owner, method, None) if isinstance(owner, type) else None
         if not callable(function):
             emit({"setup": "MissingEntryPoint", "message": f"no callable named {request['entry_point']!r}"})
             return
+        if named:
+            calls = [(index, item, decoded or _decoded(item, namespace)) for index, item, decoded in calls]
     except BaseException as exc:  # noqa: BLE001 - everything a candidate raises is data
         emit(_exception_record(None, exc))
         return
-    for index, args, kwargs in calls:
+    for index, item, (args, kwargs, instance) in calls:
+        obj = None
         try:
-            value = function(*args, **kwargs)
+            call = function
+            if instance is not None:
+                obj = _build(owner, instance)
+                call = getattr(obj, method)
+            value = call(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001
             emit(_exception_record(index, exc))
             continue
         try:
-            emit({"i": index, "value": encode(value)})
+            record = {"i": index, "value": encode(value)}
         except (wire.Unencodable, RecursionError, ValueError) as exc:
             emit({"i": index, "unencodable": str(exc)[:300]})
+            continue
+        if item.get("state") and obj is not None:
+            try:
+                record["state"] = encode(wire.state_of(obj))
+            except BaseException as exc:  # noqa: BLE001 - a hostile attribute is no state
+                record["state_unencodable"] = f"{type(exc).__name__}: {exc}"[:300]
+        emit(record)
 
 
 def _run_stdio(request: dict, emit: _Emitter) -> int:

@@ -8,6 +8,8 @@ when the candidate's own record for that test decodes to a value that matches. N
 from __future__ import annotations
 
 import collections
+import datetime
+import decimal
 import math
 import re
 
@@ -37,6 +39,23 @@ def same(a: object, b: object) -> bool:
         return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
     if type(a) is complex:
         return same(a.real, b.real) and same(a.imag, b.imag)
+    return _same_other(a, b)
+
+
+def _same_other(a: object, b: object) -> bool:
+    """``same`` for the standard library's values and the problem's own namedtuples (same type)."""
+    if type(a) is decimal.Decimal:
+        return str(a) == str(b)  # 1.230 is not 1.23
+    if type(a) in (datetime.datetime, datetime.time):
+        return a == b and a.fold == b.fold and same(a.tzinfo, b.tzinfo)
+    if type(a) is datetime.timezone:
+        return a == b and a.tzname(None) == b.tzname(None)
+    if type(a) is range:
+        return (a.start, a.stop, a.step) == (b.start, b.stop, b.step)
+    if type(a) is wire.NamedTupleValue:
+        return a.cls == b.cls and same(a.values, b.values)
+    if type(a) is wire.ObjectValue:
+        return a.cls == b.cls and same(a.state, b.state)
     return a == b
 
 
@@ -122,7 +141,21 @@ def check_record(test: FunctionTest, record: dict, checked: str | None = None) -
         got = wire.decode(record["value"])
     except (KeyError, ValueError, RecursionError) as exc:
         return f"malformed result: {exc}"
-    return check_value(test, got, checked)
+    return check_value(test, got, checked) or check_state(test, record)
+
+
+def check_state(test: FunctionTest, record: dict) -> str:
+    """Empty string when the object's attributes after a method call are the expected ones (or unchecked)."""
+    if test.state_after is None:
+        return ""
+    if "state" not in record:
+        return f"object state after the call has no exact encoding: {str(record.get('state_unencodable', ''))[:200]}"
+    try:
+        got = wire.decode(record["state"])
+    except (ValueError, RecursionError) as exc:
+        return f"malformed state: {exc}"
+    expected = wire.decode(test.state_after)
+    return "" if same(got, expected) else f"object state after the call: expected {_short(expected)}, got {_short(got)}"
 
 
 def _failure_status(run: dict, fallback: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ StdioCompare = Literal["tokens", "lines", "exact", "checker"]
 # Fields added after records were first written: left out of a test's JSON form (and so of problem
 # ids) while they hold their default, so that older records read, hash and write back unchanged.
 _LATER_STDIO_FIELDS = {"rel_tol": 0.0, "abs_tol": 0.0, "ignore_case": False}
-_LATER_FUNCTION_FIELDS = {"ignore_case": False}
+_LATER_FUNCTION_FIELDS = {"ignore_case": False, "instance": None, "state_after": None}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class FunctionTest:
     ``==`` on the decoded values), ``close`` (numbers within ``rel_tol``/``abs_tol``), ``truthy``,
     ``falsy``, ``tokens`` (a returned string compared with the expected one token by token, as
     ``StdioTest`` does) or ``checker`` (the problem's checker decides).
+
+    A method's test also says how to build its object: ``instance`` is ``{"init": {"args",
+    "kwargs"}}`` (call the class) or ``{"state": {"dict": ...}}`` (an empty object given these
+    attributes); the entry point is then ``Class.method``. ``state_after``, when set, is the
+    object's attributes after the call (in ``wire`` form), compared exactly.
     """
 
     args: list
@@ -50,10 +55,17 @@ class FunctionTest:
     rel_tol: float = 0.0
     abs_tol: float = 0.0
     ignore_case: bool = False
+    instance: dict | None = None
+    state_after: object = None
 
     def inputs(self) -> dict:
         """What enters the sandbox: the inputs, never the expected value."""
-        return {"args": self.args, "kwargs": self.kwargs}
+        inputs = {"args": self.args, "kwargs": self.kwargs}
+        if self.instance is not None:
+            inputs["instance"] = self.instance
+        if self.state_after is not None:
+            inputs["state"] = True
+        return inputs
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,20 @@ loses types (tuple vs list, nan, bytes, non-str dict keys); this encoding keeps 
   ``{"frozenset": [...]}``, ``{"dict": [[k, v], ...]}``, ``{"bytes": "<hex>"}``,
   ``{"float": "nan" | "inf" | "-inf"}``, ``{"complex": [re, im]}``, and the ``collections``
   containers ``{"Counter" | "OrderedDict" | "defaultdict": [[k, v], ...]}``, ``{"deque": [...]}``
-  (a defaultdict's factory is not kept).
+  (a defaultdict's factory is not kept);
+* the standard library's exact values: ``{"datetime": [y, m, d, H, M, S, us, fold, tz]}``,
+  ``{"date": [y, m, d]}``, ``{"time": [H, M, S, us, fold, tz]}``, ``{"timedelta": [days, s, us]}``,
+  ``{"timezone": [timedelta, name | null]}`` (``tz`` is one of these or null), ``{"Decimal": str}``,
+  ``{"Fraction": [n, d]}``, ``{"bytearray": "<hex>"}``, ``{"range": [start, stop, step]}``,
+  ``{"Pattern": [pattern, flags]}``, builtin functions and types by name, ``{"builtin": "len" |
+  "int" | "str.upper"}``, and functions of standard-library modules, ``{"builtin": "math:floor"}``;
+* classes the problem defines, and members of enums, namedtuples and other objects of them, by
+  the class's name: ``{"class": name}``, ``{"enum": [class, member]}``, ``{"namedtuple": [class,
+  [values]]}`` and ``{"object": [class, {"dict": attributes}]}``. Without the classes (on the
+  host) they decode to ``ClassRef`` / ``EnumMember`` / ``NamedTupleValue`` / ``ObjectValue``,
+  compared by name and value;
+  ``decode(data, namespace)`` in the sandbox rebuilds the real objects (an object without calling
+  its constructor).
 
 Only exact built-in types are encodable: an ``int`` subclass or an object with a clever ``__eq__``
 is refused, which is what makes host-side judging safe.
@@ -17,9 +30,17 @@ is refused, which is what makes host-side judging safe.
 
 from __future__ import annotations
 
+import builtins
 import collections
+import datetime
+import decimal
+import fractions
 import json
 import math
+import re
+import sys
+import types
+from dataclasses import dataclass
 
 MAX_DEPTH = 64
 # Python refuses to turn longer ints into decimal text (sys.int_info.default_max_str_digits).
@@ -37,6 +58,158 @@ _MAPPINGS = {
     collections.defaultdict: collections.defaultdict,
 }
 _MAPPING_TAGS = {kind.__name__: kind for kind in _MAPPINGS}
+CANDIDATE_MODULE = "__candidate__"  # the module name candidates' code runs under in the sandbox
+STDLIB = frozenset(sys.stdlib_module_names)
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """A class the problem defines, passed or returned as a value, as the host sees it (by name)."""
+
+    cls: str
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    """An enum member of a problem's own class, as the host sees it (no class to build it from)."""
+
+    cls: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NamedTupleValue:
+    """A namedtuple of a problem's own class, as the host sees it."""
+
+    cls: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class ObjectValue:
+    """An object of a problem's own class, as the host sees it: the class name and its attributes."""
+
+    cls: str
+    state: dict
+
+
+def plain_class(kind: type) -> bool:
+    """A class whose objects are their attributes: no built-in base but ``object`` (a ``dict`` subclass's
+    items, an exception's args or a class object would be lost)."""
+    return not issubclass(kind, type) and all(base is object or base.__module__ != "builtins" for base in kind.__mro__)
+
+
+def state_of(obj: object) -> dict:
+    """An object's attributes: its ``__dict__`` and set ``__slots__`` (mangled names as stored)."""
+    attributes = getattr(obj, "__dict__", None)
+    state = dict(attributes) if type(attributes) is dict else {}
+    for klass in type(obj).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot.startswith("__") and not slot.endswith("__"):
+                slot = f"_{klass.__name__.lstrip('_')}{slot}"
+            if slot not in ("__dict__", "__weakref__") and slot not in state:
+                try:
+                    state[slot] = object.__getattribute__(obj, slot)
+                except AttributeError:
+                    continue
+    return state
+
+
+def build_object(kind: type, state: dict) -> object:
+    """An object of ``kind`` given these attributes, without calling its constructor."""
+    obj = kind.__new__(kind)
+    for name, value in state.items():
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def _builtin_name(value: object) -> str | None:
+    """``len``, ``int`` or ``str.upper`` for a builtin function, type or a builtin type's method;
+    ``math:floor`` for a function of a standard-library module; else None."""
+    kind = type(value)
+    if kind is type and getattr(builtins, value.__name__, None) is value:
+        return value.__name__
+    if kind is types.BuiltinFunctionType and getattr(value, "__self__", None) is builtins:
+        name = value.__name__
+        return name if getattr(builtins, name, None) is value else None
+    if kind in (types.BuiltinFunctionType, types.FunctionType):
+        module = getattr(value, "__module__", None) or ""
+        name = getattr(value, "__name__", "")
+        if module.split(".")[0] in STDLIB and getattr(sys.modules.get(module), name, None) is value:
+            return f"{module}:{name}"
+        return None
+    if kind in (types.MethodDescriptorType, types.ClassMethodDescriptorType, types.WrapperDescriptorType):
+        owner = value.__objclass__
+        if getattr(builtins, owner.__name__, None) is owner and getattr(owner, value.__name__, None) is value:
+            return f"{owner.__name__}.{value.__name__}"
+    return None
+
+
+def _candidate_class(kind: type) -> bool:
+    """A class the candidate's code (the problem's prompt) defines at its top level."""
+    return kind.__module__ == CANDIDATE_MODULE and "." not in kind.__qualname__
+
+
+def _timezone(value: object, depth: int) -> object:
+    if value is None:
+        return None
+    if type(value) is not datetime.timezone:
+        raise Unencodable(f"tzinfo of type {type(value).__qualname__} has no exact encoding")
+    offset = value.utcoffset(None)
+    name = value.tzname(None)
+    default = datetime.timezone(offset).tzname(None)
+    return {"timezone": [encode(offset, depth), None if name == default else name]}
+
+
+def _encode_stdlib(value: object, kind: type, depth: int) -> object:
+    """The standard library's exact values, or raise Unencodable."""
+    if kind is datetime.datetime:
+        v = value
+        return {"datetime": [v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond, v.fold,
+                             _timezone(v.tzinfo, depth)]}
+    if kind is datetime.date:
+        return {"date": [value.year, value.month, value.day]}
+    if kind is datetime.time:
+        v = value
+        return {"time": [v.hour, v.minute, v.second, v.microsecond, v.fold, _timezone(v.tzinfo, depth)]}
+    if kind is datetime.timedelta:
+        return {"timedelta": [value.days, value.seconds, value.microseconds]}
+    if kind is datetime.timezone:
+        return _timezone(value, depth)
+    if kind is decimal.Decimal:
+        return {"Decimal": str(value)}
+    if kind is fractions.Fraction:
+        return {"Fraction": [value.numerator, value.denominator]}
+    if kind is bytearray:
+        return {"bytearray": value.hex()}
+    if kind is range:
+        return {"range": [value.start, value.stop, value.step]}
+    if kind is re.Pattern:
+        return {"Pattern": [encode(value.pattern, depth), value.flags]}
+    name = _builtin_name(value)
+    if name is not None:
+        return {"builtin": name}
+    if isinstance(value, type) and _candidate_class(value):
+        return {"class": value.__qualname__}
+    if kind is ClassRef:
+        return {"class": value.cls}
+    if _candidate_class(kind):
+        import enum
+
+        if isinstance(value, enum.Enum):
+            return {"enum": [kind.__qualname__, value._name_]}
+        if kind.__bases__ == (tuple,) and hasattr(kind, "_fields"):
+            return {"namedtuple": [kind.__qualname__, [encode(item, depth) for item in tuple.__iter__(value)]]}
+        if plain_class(kind):
+            return {"object": [kind.__qualname__, encode(state_of(value), depth)]}
+    if kind is EnumMember:
+        return {"enum": [value.cls, value.name]}
+    if kind is NamedTupleValue:
+        return {"namedtuple": [value.cls, [encode(item, depth) for item in value.values]]}
+    if kind is ObjectValue:
+        return {"object": [value.cls, encode(value.state, depth)]}
+    raise Unencodable(f"values of type {kind.__module__}.{kind.__qualname__} have no exact encoding")
 
 
 def _float(value: float) -> object:
@@ -73,7 +246,7 @@ def encode(value: object, _depth: int = 0) -> object:
         return {"bytes": value.hex()}
     if kind is complex:
         return {"complex": [_float(value.real), _float(value.imag)]}
-    raise Unencodable(f"values of type {kind.__module__}.{kind.__qualname__} have no exact encoding")
+    return _encode_stdlib(value, kind, depth)
 
 
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -90,15 +263,141 @@ def _decode_float(data: object) -> float:
     raise ValueError(f"not an encoded float: {data!r:.80}")
 
 
-def decode(data: object) -> object:
-    """Rebuild the value from its tagged form; raise ValueError on anything malformed."""
+def decode(data: object, namespace: dict | None = None) -> object:
+    """Rebuild the value from its tagged form; raise ValueError on anything malformed.
+
+    ``namespace`` (the candidate's globals, in the sandbox) turns ``enum`` and ``namedtuple``
+    values into its classes' objects; without it they stay ``EnumMember`` / ``NamedTupleValue``.
+    """
     try:
-        return _decode(data, 0)
+        return _decode(data, 0, namespace)
     except TypeError as exc:  # an unhashable set member or dict key
         raise ValueError(f"malformed value: {exc}") from None
 
 
-def _decode(data: object, _depth: int) -> object:
+def _ints(body: object, low: int, high: int, tag: str) -> list:
+    if type(body) is not list or not low <= len(body) <= high:
+        raise ValueError(f"malformed {tag} value: {body!r:.80}")
+    return body
+
+
+def _decode_timezone(body: object, depth: int) -> datetime.timezone | None:
+    if body is None:
+        return None
+    if type(body) is not dict or set(body) != {"timezone"}:
+        raise ValueError(f"not an encoded timezone: {body!r:.80}")
+    offset, name = _ints(body["timezone"], 2, 2, "timezone")
+    delta = _decode(offset, depth, None)
+    if type(delta) is not datetime.timedelta or (name is not None and type(name) is not str):
+        raise ValueError(f"malformed timezone value: {body!r:.80}")
+    return datetime.timezone(delta) if name is None else datetime.timezone(delta, name)
+
+
+def _decode_builtin(name: object) -> object:
+    if type(name) is not str:
+        raise ValueError(f"malformed builtin value: {name!r:.80}")
+    module, colon, function = name.partition(":")
+    if colon:
+        if module.split(".")[0] not in STDLIB or not function.isidentifier():
+            raise ValueError(f"{name!r} is not a standard-library function")
+        import importlib
+
+        try:
+            value = getattr(importlib.import_module(module), function, None)
+        except ImportError:
+            raise ValueError(f"{name!r}: no module {module}") from None
+        if value is None or _builtin_name(value) != name:
+            raise ValueError(f"{name!r} is not a standard-library function")
+        return value
+    head, _, attr = name.partition(".")
+    value = getattr(builtins, head, None)
+    if attr:
+        value = getattr(value, attr, None) if isinstance(value, type) else None
+    if value is None or _builtin_name(value) != name:
+        raise ValueError(f"{name!r} is not a builtin function")
+    return value
+
+
+def _named_class(namespace: dict, name: object, tag: str) -> type:
+    kind = namespace.get(name) if type(name) is str else None
+    if not isinstance(kind, type):
+        raise ValueError(f"{tag} value of unknown class {name!r:.80}")
+    return kind
+
+
+def _decode_named(tag: str, body: list, depth: int, namespace: dict | None) -> object:
+    """``enum`` and ``namedtuple`` values: by name on the host, the real objects in the sandbox."""
+    if len(body) != 2 or type(body[0]) is not str:
+        raise ValueError(f"malformed {tag} value: {body!r:.80}")
+    name, payload = body
+    if tag == "enum":
+        if type(payload) is not str:
+            raise ValueError(f"malformed enum value: {body!r:.80}")
+        if namespace is None:
+            return EnumMember(name, payload)
+        try:
+            return _named_class(namespace, name, tag)[payload]
+        except (KeyError, TypeError):
+            raise ValueError(f"{name} has no member {payload!r:.80}") from None
+    if tag == "object":
+        state = _decode(payload, depth, namespace)
+        if type(state) is not dict or not all(type(key) is str for key in state):
+            raise ValueError(f"malformed object value: {body!r:.80}")
+        if namespace is None:
+            return ObjectValue(name, state)
+        return build_object(_named_class(namespace, name, tag), state)
+    if type(payload) is not list:
+        raise ValueError(f"malformed namedtuple value: {body!r:.80}")
+    values = tuple(_decode(item, depth, namespace) for item in payload)
+    if namespace is None:
+        return NamedTupleValue(name, values)
+    return _named_class(namespace, name, tag)(*values)
+
+
+def _decode_stdlib(tag: str, body: object, depth: int, namespace: dict | None) -> object:
+    """The standard library's values and the problem's own enums and namedtuples."""
+    if tag in ("bytearray", "Decimal") and type(body) is str:
+        if tag == "bytearray":
+            return bytearray.fromhex(body)
+        try:
+            return decimal.Decimal(body)
+        except decimal.InvalidOperation:
+            raise ValueError(f"malformed Decimal value: {body!r:.80}") from None
+    if tag == "builtin":
+        return _decode_builtin(body)
+    if tag == "class" and type(body) is str:
+        return ClassRef(body) if namespace is None else _named_class(namespace, body, tag)
+    if tag in ("enum", "namedtuple", "object") and type(body) is list:
+        return _decode_named(tag, body, depth, namespace)
+    if tag == "datetime":
+        *fields, fold, tz = _ints(body, 9, 9, tag)
+        return datetime.datetime(*fields, fold=fold, tzinfo=_decode_timezone(tz, depth))
+    if tag == "time":
+        *fields, fold, tz = _ints(body, 6, 6, tag)
+        return datetime.time(*fields, fold=fold, tzinfo=_decode_timezone(tz, depth))
+    if tag == "timezone":
+        return _decode_timezone({tag: body}, depth)
+    if tag == "Pattern":
+        pattern, flags = _ints(body, 2, 2, tag)
+        try:
+            return re.compile(_decode(pattern, depth, None), flags)
+        except (re.error, TypeError) as exc:
+            raise ValueError(f"malformed Pattern value: {exc}") from None
+    simple = {"date": (datetime.date, 3), "timedelta": (datetime.timedelta, 3), "Fraction": (fractions.Fraction, 2),
+              "range": (range, 3)}
+    if tag in simple:
+        kind, size = simple[tag]
+        values = _ints(body, size, size, tag)
+        if not all(type(v) is int for v in values):
+            raise ValueError(f"malformed {tag} value: {body!r:.80}")
+        try:
+            return kind(*values)
+        except (ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise ValueError(f"malformed {tag} value: {exc}") from None
+    raise ValueError(f"unknown value tag {tag!r}")
+
+
+def _decode(data: object, _depth: int, namespace: dict | None) -> object:
     if _depth > MAX_DEPTH:
         raise ValueError(f"nested deeper than {MAX_DEPTH}")
     kind = type(data)
@@ -106,7 +405,7 @@ def _decode(data: object, _depth: int) -> object:
         return data
     depth = _depth + 1
     if kind is list:
-        return [_decode(item, depth) for item in data]
+        return [_decode(item, depth, namespace) for item in data]
     if kind is not dict or len(data) != 1:
         raise ValueError(f"not an encoded value: {data!r:.80}")
     ((tag, body),) = data.items()
@@ -116,24 +415,33 @@ def _decode(data: object, _depth: int) -> object:
         return complex(_decode_float(body[0]), _decode_float(body[1]))
     if tag == "bytes" and type(body) is str:
         return bytes.fromhex(body)
+    if tag not in _CONTAINER_TAGS:
+        return _decode_stdlib(tag, body, depth, namespace)
     if type(body) is not list:
         raise ValueError(f"malformed {tag!r} value: {body!r:.80}")
     if tag == "tuple":
-        return tuple(_decode(item, depth) for item in body)
+        return tuple(_decode(item, depth, namespace) for item in body)
     if tag == "set":
-        return {_decode(item, depth) for item in body}
+        return {_decode(item, depth, namespace) for item in body}
     if tag == "frozenset":
-        return frozenset(_decode(item, depth) for item in body)
+        return frozenset(_decode(item, depth, namespace) for item in body)
     if tag == "deque":
-        return collections.deque(_decode(item, depth) for item in body)
-    if tag in _MAPPING_TAGS:
-        if not all(type(pair) is list and len(pair) == 2 for pair in body):
-            raise ValueError(f"malformed {tag} value: items must be [key, value] pairs")
-        items = [(_decode(k, depth), _decode(v, depth)) for k, v in body]
-        if tag == "defaultdict":
-            return collections.defaultdict(None, items)
-        return _MAPPING_TAGS[tag](dict(items))  # Counter(pairs) would count the pairs
-    raise ValueError(f"unknown value tag {tag!r}")
+        return collections.deque(_decode(item, depth, namespace) for item in body)
+    if not all(type(pair) is list and len(pair) == 2 for pair in body):
+        raise ValueError(f"malformed {tag} value: items must be [key, value] pairs")
+    items = [(_decode(k, depth, namespace), _decode(v, depth, namespace)) for k, v in body]
+    if tag == "defaultdict":
+        return collections.defaultdict(None, items)
+    return _MAPPING_TAGS[tag](dict(items))  # Counter(pairs) would count the pairs
+
+
+_CONTAINER_TAGS = frozenset({"tuple", "set", "frozenset", "deque", *_MAPPING_TAGS})
+
+
+def has_named(data: object) -> bool:
+    """Whether an encoded value holds an ``enum`` or ``namedtuple`` (it needs the problem's classes)."""
+    text = json.dumps(data)
+    return any(f'"{tag}"' in text for tag in ("enum", "namedtuple", "object", "class"))
 
 
 def dumps(value: object) -> str:

@@ -64,7 +64,7 @@ def filter_meta(samples: int, passes: int) -> dict:
 def synthesised(name: str) -> Problem:
     """A problem exactly as synthesis builds it from MODULE."""
     tree = ast.parse(MODULE)
-    module = Module(tree, "circles")
+    module = Module(tree, "circles", MODULE)
     line = next(min([s.lineno, *(d.lineno for d in s.decorator_list)]) for s in tree.body
                 if isinstance(s, ast.FunctionDef) and s.name == name)
     function = module.function(name, line)

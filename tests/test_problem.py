@@ -378,3 +378,38 @@ def test_stdio_problem_with_entry_point_is_refused() -> None:
     del data["id"]
     with pytest.raises(ProblemFormatError, match="field 'entry_point'"):
         Problem.from_dict(data)
+
+
+# --- class problems -------------------------------------------------------------------------------
+
+def class_problem() -> Problem:
+    return Problem(
+        kind="function", prompt="class Box:\n    def __init__(self, n):\n        self.n = n\n\n"
+                                 "    def grow(self, k):\n",
+        solution="        self.n += k\n        return self.n\n",
+        tests=[FunctionTest(args=[2], expected=3, instance={"init": {"args": [1], "kwargs": {}}},
+                            state_after={"dict": [["n", 3]]}),
+               FunctionTest(args=[1], expected={"date": [2020, 1, 1]}, instance={"state": {"dict": [["n", 0]]}})],
+        provenance=Provenance(source="ci"), entry_point="Box.grow")
+
+
+def test_class_problem_tests_round_trip(tmp_path: Path) -> None:
+    problem = class_problem()
+    write(tmp_path / "p.jsonl", [problem])
+    (back,) = read_jsonl(tmp_path / "p.jsonl")
+    assert back == problem and back.id == problem.id
+    assert back.tests[0].inputs() == {"args": [2], "kwargs": {}, "instance": {"init": {"args": [1], "kwargs": {}}},
+                                      "state": True}
+    assert "state_after" not in json.dumps(back.tests[0].inputs())  # the expected state never enters the sandbox
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("instance", {"make": {}}), ("instance", {"init": {"args": [{"bogus": 1}]}}), ("instance", {"state": [1]}),
+    ("instance", {"init": {"args": [], "extra": 1}}), ("state_after", {"dict": [[1, 2]]}), ("state_after", 5),
+])
+def test_malformed_class_tests_name_the_field(field: str, value: object) -> None:
+    data = class_problem().to_dict()
+    del data["id"]
+    data["tests"][0][field] = value
+    with pytest.raises(ProblemFormatError, match=rf"tests\[0\]\.{field}"):
+        Problem.from_dict(data)

@@ -267,3 +267,50 @@ def test_tracer_modules_import_no_cycle() -> None:
 def test_tracer_imports_only_the_standard_library() -> None:
     _, outside = tracer_imports()
     assert outside - set(sys.stdlib_module_names) == set()
+
+
+def test_methods_link_their_object_to_its_constructor_call(traced) -> None:
+    _, records, _ = traced
+    first, second = sorted(by_name(records, "Counter.total"), key=lambda r: r["init"]["after"])
+    init = {name: wire.decode(value["v"]) for name, _, value in first["init"]["args"]}
+    assert init == {"start": 5, "step": 2} and first["init"]["after"] == 0 and second["init"]["after"] == 2
+    # __slots__ (a mangled one included) make a snapshot of self, before and after a mutating call
+    assert wire.decode(first["self"]) == {"_Counter__hidden": "h", "count": 5, "step": 2}
+    (bump,) = by_name(records, "Counter.bump")
+    assert wire.decode(bump["self_after"])["count"] == 7 and wire.decode(bump["self"])["count"] == 5
+    (both,) = by_name(records, "Child.both")  # the subclass's constructor, not Base's
+    assert [value["v"] for _, _, value in both["init"]["args"]] == [1, "b"]
+
+
+def test_standard_library_values_encode_exactly(traced) -> None:
+    import datetime
+    import decimal
+    import fractions
+    import re
+
+    _, records, _ = traced
+    values = [wire.decode(r["args"][0][2]["v"]) for r in by_name(records, "stamp") if "v" in r["args"][0][2]]
+    assert datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.UTC) in values
+    assert {datetime.date(2020, 1, 1), datetime.time(1, 2, 3), datetime.timedelta(days=2, seconds=3),
+            fractions.Fraction(1, 3), range(2, 9, 3), len, str.upper} <= {v for v in values if v.__hash__}
+    assert any(type(v) is decimal.Decimal and str(v) == "1.50" for v in values)
+    assert bytearray(b"xy") in values and re.compile(r"a\d+", re.I) in values
+    assert wire.EnumMember("sample:Color", "GREEN") in values
+    assert wire.NamedTupleValue("sample:Pair", (1, "z")) in values
+
+
+def test_objects_of_the_projects_classes_encode_by_their_attributes(traced) -> None:
+    _, records, _ = traced
+    (bumped,) = by_name(records, "Version.bumped")
+    assert bumped["result"]["v"] == {"object": ["sample:Version", {"dict": [["major", 1], ["minor", 3]]}]}
+    assert wire.decode(bumped["result"]["v"]) == wire.ObjectValue("sample:Version", {"major": 1, "minor": 3})
+    tags = [r for r in by_name(records, "stamp") if "u" in r["args"][0][2]]
+    assert "sample.Tags" in [r["args"][0][2]["u"] for r in tags]  # a dict subclass would lose its items
+
+
+def test_classes_and_standard_library_functions_by_name(traced) -> None:
+    _, records, _ = traced
+    values = [r["args"][0][2] for r in by_name(records, "stamp")]
+    assert {"v": {"builtin": "int"}} in values and {"v": {"builtin": "re:escape"}} in values
+    assert {"v": {"class": "sample:Version"}} in values
+    assert {"u": "function", "why": "no exact encoding"} in values  # the project's own functions are not values

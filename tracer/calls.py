@@ -20,7 +20,6 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 
 from .types import Call, Function, Outcome, Recorder
-from .values import snapshot
 
 RETURN_OPS = frozenset(dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in dis.opmap)
 RESUME = dis.opmap.get("RESUME")
@@ -79,7 +78,15 @@ class CallTracker:
     def leave(self, function: Function, call: Call, frame: FrameType, value: object) -> None:
         """A recorded frame's return event: a result, or an unwind to resolve later."""
         if frame.f_code.co_code[frame.f_lasti] in RETURN_OPS:
-            self.collector.finish(function, call, {"result": snapshot(value, self.collector.max_bytes)})
+            outcome: Outcome = {"result": self.collector.snapshot(value)}
+            if "_self" in call:
+                if function.qualname.endswith(".__init__"):
+                    self.collector.link_init(call, frame.f_code)
+                else:
+                    after = self.collector.state_after(call)
+                    if after is not None:
+                        outcome["self_after"] = after
+            self.collector.finish(function, call, outcome)
             return
         entry = self.unwound.setdefault(threading.get_ident(), [[], 0])
         entry[0].append((function, call, frame))

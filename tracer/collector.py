@@ -14,7 +14,9 @@ import hashlib
 import inspect
 import json
 import os
+import sys
 import threading
+import weakref
 from types import CodeType, FrameType
 
 from .config import TEST_DIRS, TEST_FILES, Config
@@ -30,6 +32,7 @@ CO_VARARGS = inspect.CO_VARARGS
 CO_VARKEYWORDS = inspect.CO_VARKEYWORDS
 MAX_ERRORS = 1000
 ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
+MAX_LINKED_OBJECTS = 100_000  # live objects whose constructor call is remembered
 _OWN_DIR = os.path.dirname(os.path.realpath(__file__))
 
 
@@ -79,6 +82,22 @@ class Collector:
         self.engine_why = ""  # why the pure-Python engine runs; "" for the C one
         self._out = None
         self._pid = 0
+        # id(object) -> [weak reference, its constructor's argument snapshots, method calls since]
+        self.inits: dict[int, list] = {}
+        self._classes: dict[type, bool] = {}
+
+    def project_class(self, kind: type) -> bool:
+        """Whether a class is defined in the project's own (non-test) files: its objects encode by state."""
+        known = self._classes.get(kind)
+        if known is None:
+            module = sys.modules.get(getattr(kind, "__module__", "") or "")
+            path = getattr(module, "__file__", None)
+            known = self._classes[kind] = isinstance(path, str) and self.wants_file(path)
+        return known
+
+    def snapshot(self, value: object) -> dict:
+        """A value's snapshot, objects of the project's classes encoded by their attributes."""
+        return snapshot(value, self.max_bytes, self.project_class)
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -138,9 +157,10 @@ class Collector:
     # -- records -----------------------------------------------------------------------------
 
     def snapshot_call(self, function: Function, frame: FrameType) -> Call:
-        """The arguments as they are at call time, plus the class of ``self`` for methods."""
+        """The arguments as they are at call time; for methods the class, the state of ``self`` and
+        the constructor call that made it (``init``, with how many method calls came since)."""
         local = frame.f_locals
-        args = [[name, kind, snapshot(local.get(name), self.max_bytes)] for name, kind in function.params]
+        args = [[name, kind, self.snapshot(local.get(name))] for name, kind in function.params]
         call: Call = {"args": args}
         if function.params and function.params[0][0] in ("self", "cls") and function.params[0][1] == "pos":
             first = local.get(function.params[0][0])
@@ -148,16 +168,54 @@ class Collector:
                 call["class"] = first.__qualname__
             else:
                 call["class"] = type(first).__qualname__
-                state = plain_state(first, self.max_bytes)
+                state = plain_state(first, self.max_bytes, self.project_class)
                 call["self_plain"] = state is not None
                 if state is not None:
                     call["self"] = state["v"]
+                call["_self"] = first  # for the state after the call and constructor links; never written
+                link = self.inits.get(id(first))
+                if link is not None and link[0]() is first and not function.qualname.endswith(".__init__"):
+                    call["init"] = {"args": link[1], "after": link[2]}
+                    link[2] += 1
         return call
+
+    def link_init(self, call: Call, code: CodeType) -> None:
+        """Remember the arguments of a finished ``__init__`` as the recipe of its object.
+
+        Only the constructor of the object's own class counts (not a base's ``__init__`` reached
+        through ``super()``), only when its arguments encode, and only while the object lives.
+        """
+        obj = call.get("_self")
+        init = getattr(type(obj), "__init__", None)
+        if getattr(init, "__code__", None) is not code or len(self.inits) >= MAX_LINKED_OBJECTS:
+            return
+        args = call["args"][1:]
+        if not all("v" in value for _, _, value in args):
+            return
+        key = id(obj)
+        inits = self.inits
+
+        def forget(ref: weakref.ref) -> None:
+            if inits.get(key, (None,))[0] is ref:
+                inits.pop(key, None)
+
+        try:
+            ref = weakref.ref(obj, forget)
+        except TypeError:  # no __weakref__ slot: an id alone could outlive the object
+            return
+        inits[key] = [ref, args, 0]
+
+    def state_after(self, call: Call) -> dict | None:
+        """The encoded state of a method's ``self`` after the call, when it encodes."""
+        obj = call.get("_self")
+        state = plain_state(obj, self.max_bytes, self.project_class) if "_self" in call else None
+        return state["v"] if state is not None else None
 
     def finish(self, function: Function, call: Call, outcome: Outcome) -> None:
         """Pair a call with its outcome and write it if the pair is new; retire full functions."""
+        call = {name: value for name, value in call.items() if not name.startswith("_")}
         key = hashlib.blake2b(
-            json.dumps([call["args"], outcome], sort_keys=True, default=repr).encode(), digest_size=12
+            json.dumps([call, outcome], sort_keys=True, default=repr).encode(), digest_size=12
         ).digest()
         with self.lock:
             function.calls += 1

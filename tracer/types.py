@@ -15,8 +15,11 @@ from types import CodeType, FrameType
 from typing import Any, Protocol
 
 Snapshot = dict[str, Any]  # {"v": encoded value} or {"u": type name, "why": reason}
-Call = dict[str, Any]  # {"args": [[name, kind, Snapshot], ...]}, plus "class", "self_plain", "self" for methods
-Outcome = dict[str, Any]  # {"result": Snapshot}, {"raised": {"type", "message"}} or {"resumes": True}
+# {"args": [[name, kind, Snapshot], ...]}, plus "class", "self_plain", "self" (state) and "init"
+# (constructor arguments, method calls since) for methods; keys starting with "_" are never written
+Call = dict[str, Any]
+# {"result": Snapshot} (plus "self_after", a method's encoded state after), {"raised": {...}} or {"resumes": True}
+Outcome = dict[str, Any]
 Record = dict[str, Any]  # one JSONL line: where the function is, its Call and its Outcome
 
 
@@ -49,8 +52,20 @@ class Recorder(Protocol):
         """The Function for a code object, or None to ignore it."""
         ...
 
+    def snapshot(self, value: object) -> Snapshot:
+        """A value's snapshot (objects of the project's classes by their attributes)."""
+        ...
+
     def snapshot_call(self, function: Function, frame: FrameType) -> Call:
         """The arguments of a call as they are now."""
+        ...
+
+    def link_init(self, call: Call, code: CodeType) -> None:
+        """Remember a finished ``__init__``'s arguments as the recipe of its object."""
+        ...
+
+    def state_after(self, call: Call) -> dict | None:
+        """The encoded state of a method's ``self`` after the call, or None."""
         ...
 
     def finish(self, function: Function, call: Call, outcome: Outcome) -> None:

@@ -16,8 +16,9 @@ The completion is the docstring text, cleaned and dedented (``inspect.cleandoc``
 trainer appends ``stop`` (or its end-of-text token) to the target. The quotes are ``'''`` when the
 text holds ``\"\"\"``, and the string is raw when the text holds a backslash; a docstring no such
 literal can reproduce exactly gives no record. The docstring is found with ``ast`` on
-prompt + solution (the last top-level function named ``entry_point``), never by string search, so
-whatever quoting synthesis or the competitive pipeline used, the cut is exact.
+prompt + solution (the last top-level function named ``entry_point``, or for a class problem's
+``Class.method`` the method in its class), never by string search, so whatever quoting synthesis or
+the competitive pipeline used, the cut is exact.
 """
 
 from __future__ import annotations
@@ -73,9 +74,21 @@ def codex_s_record(problem: Problem) -> dict:
 
 
 def _entry_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    found = [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-             and node.name == name]
+    """The last top-level function ``name``, or for ``Class.method`` that method in the last such class."""
+    owner, _, method = name.rpartition(".")
+    body = tree.body
+    if owner:
+        classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == owner]
+        body = classes[-1].body if classes else []
+    found = [node for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == method]
     return found[-1] if found else None
+
+
+def _doc_target(problem: Problem) -> str:
+    """What the Codex-D cue assigns to: the function, or for a class problem the method's function."""
+    if problem.meta.get("method_kind") == "classmethod":
+        return f"{problem.entry_point}.__func__"
+    return str(problem.entry_point)
 
 
 def split_docstring(source: str, name: str) -> tuple[str, str] | None:
@@ -137,7 +150,7 @@ def codex_d_record(problem: Problem) -> dict | None:
     if literal is None:
         return None
     opening, closing = literal
-    prompt = f"{code.rstrip()}\n\n\n{problem.entry_point}.__doc__ = {opening}"
+    prompt = f"{code.rstrip()}\n\n\n{_doc_target(problem)}.__doc__ = {opening}"
     return {**_common(problem), "prompt": prompt, "completion": docstring, "stop": closing}
 
 

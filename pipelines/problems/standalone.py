@@ -1,19 +1,28 @@
-"""Is a function standalone? What module context does it need?
+"""Is a function (or a class) standalone? The rules, and a module's top level as they see it.
 
 A mined function may use builtins, its parameters, standard-library imports, module-level
-constants and helper functions of its own module (themselves standalone). Anything else (the
-rest of the project, third-party packages) makes it depend on its project; I/O, the network, the
-clock and randomness make its tests meaningless. The answer is the context to put in the prompt,
-or the reason it is rejected.
+constants, helper functions and classes of its own module, and names it imports from the
+project's other modules (``from .colors import NAMES``), each resolved where it is defined and
+itself standalone, as long as the whole context stays under ``MAX_CONTEXT_LINES``. Anything else
+(a module object of the project, third-party packages) makes it depend on its project; I/O, the
+network, the clock and randomness make its tests meaningless. The answer is the context to put in
+the prompt, or the reason it is rejected. ``pipelines.problems.context`` walks the names with
+these rules and gathers the context.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import copy
+import symtable
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.problems.project import Project
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 STDLIB = frozenset(sys.stdlib_module_names)
@@ -31,6 +40,7 @@ class Reason(StrEnum):
     DYNAMIC = "dynamic_code"
     UNRESOLVED = "unresolved_name"
     GLOBAL_STATE = "mutates_global_state"
+    CONTEXT_TOO_LARGE = "context_too_large"
 
 
 # Module -> reason, for modules whose mere use defeats data tests.
@@ -53,46 +63,50 @@ FORBIDDEN_BUILTINS = {"open": Reason.IO, "input": Reason.IO, "exec": Reason.DYNA
 OS_ALLOWED = ("os.path", "os.sep", "os.linesep", "os.pathsep", "os.curdir", "os.pardir", "os.extsep", "os.fspath")
 
 
-@dataclass
-class Context:
-    """What a function needs from its module, in source order, or why it cannot have it."""
+def _strip_annotations(tree: ast.AST) -> ast.AST:
+    """A copy without annotations (they are never evaluated under ``from __future__ import annotations``)."""
+    tree = copy.deepcopy(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            node.annotation = None
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            node.returns = None
+        elif isinstance(node, ast.AnnAssign):
+            node.annotation = ast.Constant(None)
+    return tree
 
-    statements: list[ast.stmt] = field(default_factory=list)
-    reason: str = ""
-    detail: str = ""
 
-    @property
-    def ok(self) -> bool:
-        """True when the function is standalone."""
-        return not self.reason
+def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef, lazy_annotations: bool = False) -> set[str]:
+    """Names a function reads from the module's scope, scoped as Python scopes them (``symtable``).
 
-
-def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """Names a function reads that it does not bind itself."""
-    bound = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
-    bound |= {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
-    loaded: set[str] = set()
-    # Decorators are left out: synthesis strips the harmless ones and rejects the rest.
-    parts = [function.args, *function.body, *([function.returns] if function.returns else [])]
-    for node in (inner for part in parts for inner in ast.walk(part)):
-        if isinstance(node, ast.Name):
-            (bound.add if isinstance(node.ctx, ast.Store | ast.Del) else loaded.add)(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node is not function:
-            bound.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-    return loaded - bound
+    A method's name or a class attribute does not hide a module name from the other methods, a
+    parameter does not hide the module name its default value reads, and a nested function's
+    closure is not the module's. Decorators are left out: synthesis strips the harmless ones and
+    rejects the rest.
+    """
+    top = _strip_annotations(function) if lazy_annotations else copy.copy(function)
+    top.decorator_list = []
+    try:
+        table = symtable.symtable(ast.unparse(ast.Module([top], [])), "<context>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    names: set[str] = set()
+    stack = [table]
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.get_children())
+        for symbol in scope.get_symbols():
+            at_top = scope.get_type() == "module"
+            if symbol.is_referenced() and (symbol.is_global() or at_top) and symbol.get_name() != function.name:
+                names.add(symbol.get_name())
+    return names
 
 
 MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "discard",
                       "setdefault", "popitem", "sort", "reverse", "__setitem__", "__delitem__"})
 
 
-def _global_writes(function: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> list[str]:
+def global_writes(function: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> list[str]:
     """Module-level names the function rebinds (global) or mutates in place (PLURALS.insert(...))."""
     written = [n for node in ast.walk(function) if isinstance(node, ast.Global | ast.Nonlocal) for n in node.names]
     local = _local_names(function)
@@ -122,7 +136,7 @@ def _dotted(node: ast.expr) -> str:
     return ".".join(reversed(parts))
 
 
-def _attribute_problem(function: ast.AST, module_aliases: dict[str, str]) -> tuple[str, str]:
+def attribute_problem(function: ast.AST, module_aliases: dict[str, str]) -> tuple[str, str]:
     """(reason, detail) for a forbidden ``module.attr`` use, else ("", "")."""
     for node in ast.walk(function):
         if not isinstance(node, ast.Attribute):
@@ -143,16 +157,37 @@ def _attribute_problem(function: ast.AST, module_aliases: dict[str, str]) -> tup
 
 @dataclass
 class Module:
-    """A module's top level, indexed by the names it binds."""
+    """A module's top level, indexed by the names it binds; ``project`` finds its sibling modules."""
 
     tree: ast.Module
     package: str
+    source: str = ""
+    name: str = ""  # dotted, e.g. "pkg.sub.mod" ("" when unknown)
+    project: Project | None = None
 
     def __post_init__(self) -> None:
         self.bindings: dict[str, ast.stmt] = {}
         for statement in self.tree.body:
             for name in _bound_by(statement):
                 self.bindings.setdefault(name, statement)
+        *full, last = self.source.split("\n")  # only \n ends a line for Python's line numbers
+        self.lines = [line + "\n" for line in full] + ([last] if last else [])
+
+    @property
+    def lazy_annotations(self) -> bool:
+        """Whether the module has ``from __future__ import annotations`` (annotations never run)."""
+        return any(isinstance(s, ast.ImportFrom) and s.module == "__future__" and any(
+            a.name == "annotations" for a in s.names) for s in self.tree.body)
+
+    @property
+    def is_package(self) -> bool:
+        """Whether this is a package's ``__init__``."""
+        return self.project is not None and self.project.is_package(self.name)
+
+    def class_(self, name: str) -> ast.ClassDef | None:
+        """The top-level class ``name``."""
+        found = [s for s in self.tree.body if isinstance(s, ast.ClassDef) and s.name == name]
+        return found[-1] if found else None
 
     def function(self, name: str, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The top-level function ``name`` whose first line (decorators included) is ``line``."""
@@ -164,7 +199,25 @@ class Module:
         return None
 
 
+TYPE_FACTORIES = ("namedtuple", "NamedTuple", "Enum", "IntEnum", "Flag", "IntFlag", "StrEnum")
+
+
+def type_names(statements: list[ast.stmt]) -> set[str]:
+    """Names of the classes these statements define: ``class`` statements and ``X = namedtuple(...)``."""
+    names = {s.name for s in statements if isinstance(s, ast.ClassDef)}
+    for statement in statements:
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call)
+                and _dotted(statement.value.func).split(".")[-1] in TYPE_FACTORIES):
+            names.add(statement.targets[0].id)
+    return names
+
+
 def _bound_by(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.If | ast.Try):  # ``try: import x except ImportError: x = None`` and the like
+        inner = [*statement.body, *statement.orelse, *getattr(statement, "finalbody", [])]
+        inner += [s for handler in getattr(statement, "handlers", []) for s in handler.body]
+        return [name for s in inner for name in _bound_by(s)]
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return [statement.name]
     if isinstance(statement, ast.Import | ast.ImportFrom):
@@ -176,7 +229,7 @@ def _bound_by(statement: ast.stmt) -> list[str]:
     return []
 
 
-def _import_module(statement: ast.Import | ast.ImportFrom, name: str) -> str:
+def import_module_of(statement: ast.Import | ast.ImportFrom, name: str) -> str:
     """The module a name imported by this statement comes from ('' for a relative import)."""
     if isinstance(statement, ast.ImportFrom):
         return "" if statement.level else f"{statement.module}"
@@ -186,86 +239,3 @@ def _import_module(statement: ast.Import | ast.ImportFrom, name: str) -> str:
     return ""
 
 
-def _constant_ok(value: ast.expr) -> bool:
-    """A module constant we may copy: literals, or calls of pure constructors on literals (re.compile)."""
-    for node in ast.walk(value):
-        if isinstance(node, ast.Call) and _dotted(node.func) not in ("re.compile", "frozenset", "set", "tuple",
-                                                                        "dict", "list", "range", "str", "int"):
-            return False
-        if isinstance(node, ast.Lambda | ast.NamedExpr | ast.Await | ast.Yield):
-            return False
-    return True
-
-
-def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module) -> Context:
-    """The module statements ``function`` needs, or the reason it is not standalone."""
-    context = Context()
-    chosen: dict[int, ast.stmt] = {}
-    aliases: dict[str, str] = {}
-    pending = [function]
-    seen: set[str] = {function.name}  # recursion needs no context
-    module_names = set(module.bindings)
-    while pending:
-        current = pending.pop()
-        writes = _global_writes(current, module_names)
-        if writes:
-            return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
-        for name in sorted(free_names(current)):
-            if name in seen:
-                continue
-            seen.add(name)
-            statement = module.bindings.get(name)
-            if statement is None:
-                if name in FORBIDDEN_BUILTINS:
-                    return Context(reason=FORBIDDEN_BUILTINS[name], detail=name)
-                if name in BUILTIN_NAMES:
-                    continue
-                return Context(reason=Reason.UNRESOLVED, detail=name)
-            problem = _statement_problem(statement, name, module, aliases)
-            if problem:
-                return Context(reason=problem[0], detail=problem[1])
-            chosen[id(statement)] = statement
-            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                pending.append(statement)
-            elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append(_as_function(statement))
-        reason, detail = _attribute_problem(current, aliases)
-        if reason:
-            return Context(reason=reason, detail=detail)
-    context.statements = [s for s in module.tree.body if id(s) in chosen]
-    return context
-
-
-def _as_function(statement: ast.stmt) -> ast.FunctionDef:
-    """Wrap a module-level assignment so its own free names are resolved the same way."""
-    value = statement.value  # type: ignore[attr-defined]
-    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Return(value)], decorator_list=[], returns=None)
-    return ast.fix_missing_locations(wrapper)
-
-
-def _statement_problem(statement: ast.stmt, name: str, module: Module,
-                       aliases: dict[str, str]) -> tuple[str, str] | None:
-    """(reason, detail) if the module statement binding ``name`` cannot be part of the context."""
-    if isinstance(statement, ast.Import | ast.ImportFrom):
-        source = _import_module(statement, name)
-        top = source.split(".")[0]
-        if not source or top == module.package:
-            return Reason.NEEDS_PROJECT, f"{name} (from {source or 'a relative import'})"
-        if top not in STDLIB:
-            return Reason.THIRD_PARTY, f"{name} (from {source})"
-        if top in FORBIDDEN_MODULES:
-            return FORBIDDEN_MODULES[top], source
-        aliases[name] = source if isinstance(statement, ast.Import) else f"{source}.{name}"
-        return None
-    if isinstance(statement, ast.ClassDef):
-        return Reason.NEEDS_PROJECT, f"class {name}"
-    if isinstance(statement, ast.Assign | ast.AnnAssign):
-        if not _constant_ok(statement.value):  # type: ignore[arg-type]
-            return Reason.NEEDS_PROJECT, f"module variable {name} is not a constant"
-        return None
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-        if statement.decorator_list:
-            return Reason.NEEDS_PROJECT, f"decorated helper {name}"
-        return None
-    return Reason.NEEDS_PROJECT, name

@@ -1,6 +1,12 @@
 """Exercises tests/tracer_fixtures/sample.py as a test suite would; run under the tracer."""
 
 import asyncio
+import collections
+import datetime
+import decimal
+import enum
+import fractions
+import re
 import sys
 
 import sample
@@ -25,6 +31,22 @@ sample.square(7)
 sample.in_thread(4)
 sample.echo(list(range(100_000)))
 sample.echo({"nan": float("nan"), "set": {1, 2}, "tuple": (1, "a"), "bytes": b"\x00\xff"})
+counter = sample.Counter(5, step=2)
+counter.total(1)
+counter.bump()
+counter.total(1)
+sample.Child(1, "b").both()
+Color = enum.Enum("Color", "RED GREEN", module="sample")
+Pair = collections.namedtuple("Pair", "x y", module="sample")
+for value in (datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.UTC), datetime.date(2020, 1, 1),
+              datetime.time(1, 2, 3), datetime.timedelta(days=2, seconds=3), decimal.Decimal("1.50"),
+              fractions.Fraction(1, 3), bytearray(b"xy"), range(2, 9, 3), re.compile(r"a\d+", re.I), len,
+              str.upper, Color.GREEN, Pair(1, "z")):
+    sample.stamp(value)
+sample.Version(1, 2).bumped()
+sample.stamp(sample.Tags(a=1))
+for value in (int, sample.Version, re.escape, sample.stamp):
+    sample.stamp(value)
 for i in range(500):
     sample.echo(i)
 sys.exit(0)

@@ -49,6 +49,9 @@ class Point:
 
 
 class Opaque:
+    def __init__(self):
+        self.handle = object()
+
     def __repr__(self):
         raise RuntimeError("repr is broken")
 
@@ -76,3 +79,53 @@ def in_thread(x):
 
 def echo(value):
     return value
+
+
+class Counter:
+    """State that methods change: ``bump`` mutates self, ``total`` reads it."""
+
+    __slots__ = ("__hidden", "__weakref__", "count", "step")
+
+    def __init__(self, start, step=1):
+        self.count = start
+        self.step = step
+        self.__hidden = "h"
+
+    def bump(self):
+        self.count += self.step
+
+    def total(self, extra):
+        return self.count + extra
+
+
+class Base:
+    def __init__(self, a):
+        self.a = a
+
+
+class Child(Base):
+    def __init__(self, a, b):
+        super().__init__(a)
+        self.b = b
+
+    def both(self):
+        return (self.a, self.b)
+
+
+def stamp(value):
+    return value
+
+
+class Version:
+    """A plain object of the project: encoded by its attributes wherever it appears."""
+
+    def __init__(self, major, minor):
+        self.major = major
+        self.minor = minor
+
+    def bumped(self):
+        return Version(self.major, self.minor + 1)
+
+
+class Tags(dict):
+    """A dict subclass: its items are not attributes, so it has no encoding."""

@@ -1,0 +1,319 @@
+"""Class problems from recorded method calls, in R2E's layout, with tests that rebuild ``self``.
+
+A method becomes a problem with its class: the class's other members in full and the target moved
+last, with its signature and docstring; the completion is its body. A member that needs what a
+problem cannot have (I/O, an optional third-party backend) is left out of the class when the
+target does not use it. Dunders, thin wrappers (one
+statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
+``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
+the object: the snapshot of its attributes at call time where they all encode (exact whatever was
+done to the object before), else the recorded constructor call that made that very object when
+the method was the first called on it; where the method changes the object, the expected state
+after is part of the test.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from enum import StrEnum
+
+from pipelines.problem import Problem, Provenance
+from pipelines.problems.context import Context, context_for
+from pipelines.problems.records import serialisable, to_test
+from pipelines.problems.standalone import MUTATORS, Module
+from sandbox.types import FunctionTest
+
+MAX_CLASS_LINES = 400
+KINDS = {(): "method", ("staticmethod",): "staticmethod", ("classmethod",): "classmethod"}
+
+
+class Reason(StrEnum):
+    """Why a recorded method does not become a class problem."""
+
+    DUNDER = "dunder_method"
+    THIN = "thin_wrapper"
+    TEST_CLASS = "test_suite_class"
+    NO_INSTANCE = "self_not_rebuildable"
+    CLASS_TOO_LARGE = "class_too_large"
+    NESTED = "nested_class"
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """A recorded method found in its module: the class, the function and how it binds."""
+
+    cls: ast.ClassDef
+    function: ast.FunctionDef | ast.AsyncFunctionDef
+    kind: str  # method, staticmethod or classmethod
+
+
+def _first_line(node: ast.stmt) -> int:
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+
+
+def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    """The statements after the docstring."""
+    has_doc = ast.get_docstring(function) is not None and isinstance(function.body[0], ast.Expr)
+    return function.body[1:] if has_doc else function.body
+
+
+def _only_self(body: list[ast.stmt]) -> bool:
+    """Whether the body reads no name but ``self`` (getters and setters of one attribute)."""
+    names = {node.id for stmt in body for node in ast.walk(stmt) if isinstance(node, ast.Name)}
+    return names <= {"self"}
+
+
+def find_method(module: Module, qualname: str, line: int) -> Method | str:
+    """The recorded method in its module, or the reason it is not a candidate."""
+    class_name, _, name = qualname.partition(".")
+    if "." in name:
+        return Reason.NESTED
+    cls = module.class_(class_name)
+    function = None
+    if cls is not None:
+        found = [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == name
+                 and _first_line(s) == line]
+        function = found[-1] if found else None
+    if cls is None or function is None:
+        return "source_not_found"
+    if any(ast.unparse(base).split(".")[-1] in ("TestCase", "IsolatedAsyncioTestCase") for base in cls.bases):
+        return Reason.TEST_CLASS
+    if name.startswith("__") and name.endswith("__"):
+        return Reason.DUNDER
+    decorators = tuple(ast.unparse(d) for d in function.decorator_list)
+    if decorators not in KINDS:
+        return f"decorated:{', '.join(decorators)}"
+    body = _body(function)
+    if len(body) <= 1 or _only_self(body):
+        return Reason.THIN
+    return Method(cls, function, KINDS[decorators])
+
+
+@dataclasses.dataclass
+class ClassContext:
+    """The context a class problem needs, and the members left out of its class (they need what it cannot have)."""
+
+    context: Context
+    left_out: dict[str, str]  # member name (or "line N") -> why
+    skipped: set[int] = dataclasses.field(default_factory=set)  # id() of the class-body statements left out
+
+
+def _wrapped(cls: ast.ClassDef, body: list[ast.stmt]) -> ast.FunctionDef:
+    """A function named as the class whose body is ``body``: names are resolved as a function's, the
+    class's own name bound."""
+    wrapper = ast.FunctionDef(name=cls.name, args=ast.arguments([], [], None, [], [], None, []), body=body,
+                              decorator_list=[], returns=None)
+    return ast.fix_missing_locations(wrapper)
+
+
+def _self_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Attributes the function reads off ``self`` or ``cls``."""
+    return {node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")}
+
+
+def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, dunders: bool = True) -> set[str]:
+    """Members the target reaches through attributes of their names, transitively, from the target and
+    every dunder (used implicitly), or with ``dunders`` False only the constructor's."""
+    members = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    roots = [name for name in members if name.startswith("__") and name.endswith("__")] if dunders else [
+        name for name in ("__init__", "__new__", "__post_init__") if name in members]
+    keep = {target.name, *roots}
+    frontier = list(keep)
+    while frontier:
+        member = members.get(frontier.pop())
+        # Any ``x.name`` naming a member counts (``type(self).parse``, ``Version.parse``): over-inclusive is safe.
+        reached = {node.attr for node in ast.walk(member) if isinstance(node, ast.Attribute)}
+        for name in reached & set(members) - keep:
+            keep.add(name)
+            frontier.append(name)
+    return keep
+
+
+def class_context(method: Method, module: Module,
+                  needs: frozenset[str] = frozenset()) -> ClassContext | tuple[str, str]:
+    """The context of the class with the members that need what a problem cannot have left out.
+
+    The class header (bases, decorators, class attributes), ``__init__`` and the target must be
+    standalone; another method that is not (it reads a file, or an optional third-party backend)
+    is left out of the prompt unless the target uses it (through ``self.`` or ``cls.``). A class
+    over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders.
+    """
+    cls = method.cls
+    keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
+    header = [ast.Expr(d) for d in cls.decorator_list] + [ast.Expr(b) for b in (*cls.bases, *cls.keywords)]
+    header += [s for s in cls.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+               and method.function.name not in {n.id for n in ast.walk(s) if isinstance(n, ast.Name)}]
+    left_out: dict[str, str] = {}
+    for member in cls.body:
+        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in keep_always:
+            continue
+        alone = context_for(_wrapped(cls, [member]), module)
+        if not alone.ok:
+            left_out[member.name] = f"{alone.reason}: {alone.detail}"
+    if cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES:
+        reachable = _reachable(cls, method.function)
+        for member in cls.body:
+            name = getattr(member, "name", None)
+            if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and name not in reachable:
+                left_out.setdefault(name, f"unused: {method.function.name} does not reach it (a large class)")
+    used = _reachable(cls, method.function, dunders=False) & set(left_out)  # what the target and constructor reach
+    if used:
+        name = sorted(used)[0]
+        reason, _, detail = left_out[name].partition(": ")
+        return reason, f"{detail} (in {name}, which {method.function.name} uses)"
+    skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
+    for statement in cls.body:  # ``__call__ = target``: it would run before the target (moved last) exists
+        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and method.function.name in {
+                node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}:
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {method.function.name}, which comes last"
+    kept = [s for s in cls.body if id(s) not in skipped]
+    size = cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
+    if size > MAX_CLASS_LINES:
+        return Reason.CLASS_TOO_LARGE, f"{size} lines"
+    reduced = ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=kept,
+                           decorator_list=cls.decorator_list, type_params=[])
+    context = context_for(_wrapped(cls, [*header, reduced]), module, needs=needs)
+    if not context.ok:
+        return context.reason, context.detail
+    return ClassContext(context, left_out, skipped)
+
+
+def _init_test(init: dict) -> dict:
+    test = to_test({"args": init["args"], "result": {"v": None}})
+    return {"init": {"args": test.args, "kwargs": test.kwargs}}
+
+
+PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
+
+
+def plain(cls: ast.ClassDef, module: Module, depth: int = 0) -> bool:
+    """Whether the class's objects are their attributes: every base is ``object``-like or a plain class of
+    the module (a ``list`` subclass's items, a foreign base's hidden state would be lost)."""
+    for base in cls.bases:
+        name = ast.unparse(base).split("[")[0]
+        if name in PLAIN_BASES:
+            continue
+        parent = module.class_(name)
+        if parent is None or depth > 8 or not plain(parent, module, depth + 1):
+            return False
+    return True
+
+
+CONSTRUCTORS = ("__init__", "__new__", "__post_init__")
+
+
+def _rooted_at_self(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
+def frozen_after_init(cls: ast.ClassDef) -> bool:
+    """Whether no method but the constructors changes the object: no store, delete or mutating call on
+    anything reached from ``self``, no ``setattr``. Then the constructor call rebuilds the object
+    whatever methods ran on it before (the determinism reruns check what this cannot see)."""
+    for member in cls.body:
+        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in CONSTRUCTORS:
+            continue
+        for node in ast.walk(member):
+            if isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del) \
+                    and _rooted_at_self(node.value if isinstance(node, ast.Subscript) else node):
+                return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS \
+                    and _rooted_at_self(node.func.value):
+                return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute) and (
+                    getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("setattr", "__setattr__",
+                                                                                             "delattr"):
+                return False
+    return True
+
+
+def method_tests(records: list[dict], method: Method, by_state: bool = True,
+                 frozen: bool = False) -> tuple[list[FunctionTest], int]:
+    """Data tests of the calls whose object can be rebuilt, and how many calls had a usable outcome.
+
+    ``by_state`` False (a class that is not only its attributes) keeps to constructor calls and
+    never checks the state after; ``frozen`` (``frozen_after_init``) lets a constructor call
+    rebuild an object other methods were called on before.
+    """
+    class_name = method.cls.name
+    changes = by_state and any("self" in r and "self_after" in r and r["self"] != r["self_after"] for r in records)
+    tests: list[FunctionTest] = []
+    outcome_ok = 0
+    for record in records:
+        args = record["args"] if method.kind == "staticmethod" else record["args"][1:]
+        call = {**record, "args": args}
+        if method.kind != "staticmethod" and record.get("class") != class_name:
+            continue  # called through a subclass: the class in the prompt would behave otherwise
+        if not serialisable(call):
+            continue
+        outcome_ok += 1
+        instance = None
+        if method.kind == "method":
+            init = record.get("init")
+            if by_state and "self" in record:  # exact at call time, whatever happened to the object before
+                instance = {"state": record["self"]}
+            elif init and (init["after"] == 0 or frozen) and all("v" in value for _, _, value in init["args"]):
+                instance = _init_test(init)
+            else:
+                continue
+        test = to_test(call)
+        after = record.get("self_after") if changes and "result" in record else None
+        tests.append(dataclasses.replace(test, instance=instance, state_after=after))
+    return tests, outcome_ok
+
+
+def _text(module: Module, node: ast.stmt) -> str:
+    return "".join(module.lines[_first_line(node) - 1 : node.end_lineno]).rstrip() + "\n"
+
+
+def class_prompt(module: Module, method: Method, skipped: set[int]) -> tuple[str, str] | str:
+    """(the class with the target moved last, cut after its docstring; the target's body), or a reason."""
+    cls, function = method.cls, method.function
+    lines = module.lines
+    if function.body[0].lineno == function.lineno:
+        return "body_on_the_def_line"
+    header = "".join(lines[_first_line(cls) - 1 : cls.body[0].lineno - 1])
+    members = []
+    for statement in cls.body:
+        if statement is function or id(statement) in skipped:
+            continue
+        gap = "\n" if members and isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else ""
+        members.append(gap + _text(module, statement))
+    has_doc = ast.get_docstring(function) is not None and isinstance(function.body[0], ast.Expr)
+    head_end = function.body[0].end_lineno if has_doc else function.body[0].lineno - 1
+    signature = "".join(lines[_first_line(function) - 1 : head_end])
+    solution = "".join(lines[head_end : function.end_lineno])
+    prompt = header + "".join(members) + ("\n" if members else "") + signature
+    return prompt, solution if solution.endswith("\n") else solution + "\n"
+
+
+def build_method_problem(method: Method, module: Module, made_context: ClassContext, tests: list[FunctionTest],
+                         provenance: Provenance) -> tuple[Problem | None, str, str]:
+    """(problem, "", "") or (None, reason, detail)."""
+    context = made_context.context
+    made = class_prompt(module, method, made_context.skipped)
+    if isinstance(made, str):
+        return None, made, ""
+    class_text, solution = made
+    before = context.render()
+    docstring = ast.get_docstring(method.function) or ""
+    problem = Problem(
+        kind="function",
+        prompt=(before + "\n\n" if before else "") + class_text,
+        solution=solution,
+        tests=tests,
+        entry_point=f"{method.cls.name}.{method.function.name}",
+        docstring=docstring,
+        provenance=provenance,
+        meta={"has_docstring": bool(docstring), "context_statements": len(context.statements),
+              "method_kind": method.kind, "class": method.cls.name,
+              "instances": sorted({next(iter(t.instance)) for t in tests if t.instance}),
+              "checks_state": any(t.state_after is not None for t in tests),
+              "members_left_out": sorted(made_context.left_out)},
+    )
+    return problem, "", ""

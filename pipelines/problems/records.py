@@ -1,0 +1,182 @@
+"""Call records as test material: reading them, which calls are usable, calls as data tests.
+
+Shared by synthesis of functions (``synthesis``) and of methods (``methods``). Values are in
+``sandbox.wire``'s form; an enum member, namedtuple or object names its class as ``module:qualname`` in a
+record and is kept only where that class is part of the problem (``localise``), and so is an
+exception of the project's own class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from sandbox import wire
+from sandbox.types import FunctionTest
+
+
+def read_records(records_dir: str | Path) -> dict[tuple[str, str, int], list[dict]]:
+    """Records grouped by (file, qualname, first line)."""
+    grouped: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
+    for path in sorted(Path(records_dir).glob("*.jsonl")):
+        for line in path.read_text(errors="replace").splitlines():
+            record = json.loads(line)
+            if "summary" not in record:
+                grouped[(record["file"], record["qualname"], record["line"])].append(record)
+    return grouped
+
+
+def serialisable(record: dict) -> bool:
+    """Whether every argument and the outcome of a call encode exactly (and as UTF-8: no lone surrogates)."""
+    if not all("v" in value for _, _, value in record["args"]):
+        return False
+    try:
+        json.dumps([record["args"], record.get("result"), record.get("self"), record.get("self_after"),
+                    record.get("init")], ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if "result" in record:
+        return "v" in record["result"]
+    raised = record.get("raised") or {}
+    return bool(raised.get("type"))  # a project exception is kept where its class is in the problem
+
+
+def to_test(record: dict) -> FunctionTest:
+    """The call as a data test: positional, keyword-only, *args and **kwargs put back together."""
+    args: list = []
+    kwargs: dict = {}
+    for name, kind, value in record["args"]:
+        encoded = value["v"]
+        if kind == "pos":
+            args.append(encoded)
+        elif kind == "kwonly":
+            kwargs[name] = encoded
+        elif kind == "var":
+            args.extend(encoded["tuple"])
+        elif kind == "varkw":
+            kwargs.update({k: v for k, v in encoded["dict"]})
+    if "result" in record:
+        return FunctionTest(args=args, kwargs=kwargs, expected=record["result"]["v"])
+    return FunctionTest(args=args, kwargs=kwargs, raises=record["raised"]["type"])
+
+
+def _shape(value: object) -> str:
+    """A coarse type-and-size class of an encoded value, to spread tests across kinds of input."""
+    if isinstance(value, list):
+        return f"list{min(len(value), 3)}"
+    if isinstance(value, dict):
+        tag, body = next(iter(value.items()))
+        return f"{tag}{min(len(body), 3) if isinstance(body, list) else ''}"
+    if isinstance(value, str):
+        return "str0" if not value else ("str1" if len(value) == 1 else "strn")
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return "int-" if value < 0 else ("int0" if value == 0 else "int+")
+    return type(value).__name__
+
+
+def choose_tests(tests: list[FunctionTest], limit: int) -> list[FunctionTest]:
+    """Up to ``limit`` tests, round-robin over input shapes and outcomes, deterministically."""
+    unique = {json.dumps(dataclasses.asdict(t), sort_keys=True): t for t in tests}
+    groups: dict[str, list[FunctionTest]] = defaultdict(list)
+    for key in sorted(unique, key=lambda k: (len(k), k)):
+        test = unique[key]
+        shape = "|".join(_shape(a) for a in test.args) + ("!" if test.raises else "")
+        groups[shape].append(test)
+    chosen: list[FunctionTest] = []
+    order = sorted(groups)
+    while len(chosen) < limit and any(groups.values()):
+        for shape in order:
+            if groups[shape] and len(chosen) < limit:
+                chosen.append(groups[shape].pop(0))
+    return chosen
+
+
+def lines_of(source: str) -> list[str]:
+    """Lines as Python numbers them: only ``\n`` ends one (``str.splitlines`` also splits on form feeds)."""
+    *full, last = source.split("\n")
+    return [line + "\n" for line in full] + ([last] if last else [])
+
+
+def relative(path: str, roots: Iterable[str]) -> str:
+    """``path`` relative to the first root that holds it (else its file name)."""
+    for root in roots:
+        if path.startswith(root.rstrip("/") + "/"):
+            return path[len(root.rstrip("/")) + 1:]
+    return Path(path).name
+
+
+def module_name(path: str) -> str:
+    """The dotted module a relative source path defines (``pkg/mod.py`` -> ``pkg.mod``)."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _same_module(recorded: str, module: str) -> bool:
+    """A module name from a record matches the problem's module (paths may start above the package)."""
+    return module == recorded or module.endswith("." + recorded) or recorded.endswith("." + module)
+
+
+def _localise(value: object, module: str, classes: set[str], used: set[str], plain: set[str] | None = None) -> object:
+    """``value`` with its ``module:Class`` references turned into ``Class`` where ``Class`` is one of the
+    module's top-level ``classes`` (collected in ``used``); raise ValueError for any other, and for an
+    object of a class not in ``plain`` (one whose attributes are not all of it)."""
+    if isinstance(value, list):
+        return [_localise(item, module, classes, used, plain) for item in value]
+    if not isinstance(value, dict):
+        return value
+    ((tag, body),) = value.items()
+    if tag == "class" and isinstance(body, str):
+        recorded, _, name = body.partition(":")
+        if not name or name not in classes or not _same_module(recorded, module):
+            raise ValueError(f"{body} is not a class of the problem's module")
+        used.add(name)
+        return {tag: name}
+    if tag in ("enum", "namedtuple", "object") and isinstance(body, list) and len(body) == 2:
+        recorded, _, name = str(body[0]).partition(":")
+        if not name or name not in classes or not _same_module(recorded, module):
+            raise ValueError(f"{body[0]} is not a class of the problem's module")
+        if tag == "object" and plain is not None and name not in plain:
+            raise ValueError(f"{name} objects are more than their attributes")
+        used.add(name)
+        return {tag: [name, _localise(body[1], module, classes, used, plain)]}
+    return {tag: _localise(body, module, classes, used, plain)}
+
+
+def localise_test(test: FunctionTest, module: str, classes: set[str],
+                  plain: set[str] | None = None) -> tuple[FunctionTest, set[str]] | None:
+    """The test with class references made local, and the classes it needs; None when one is foreign."""
+    used: set[str] = set()
+
+    def localise(value: object, module: str, classes: set[str], used: set[str]) -> object:
+        return _localise(value, module, classes, used, plain)
+
+    try:
+        raises = test.raises
+        if raises and "." in raises:
+            recorded, _, name = raises.rpartition(".")
+            if name not in classes or not _same_module(recorded, module):
+                return None
+            used.add(name)
+            raises = f"{wire.CANDIDATE_MODULE}.{name}"
+        instance = test.instance
+        if instance is not None and "init" in instance:
+            init = instance["init"]
+            instance = {"init": {"args": localise(init["args"], module, classes, used),
+                                 "kwargs": {k: localise(v, module, classes, used) for k, v in init["kwargs"].items()}}}
+        elif instance is not None:
+            instance = {"state": localise(instance["state"], module, classes, used)}
+        local = dataclasses.replace(
+            test, args=localise(test.args, module, classes, used),
+            kwargs={k: localise(v, module, classes, used) for k, v in test.kwargs.items()},
+            expected=localise(test.expected, module, classes, used), raises=raises, instance=instance,
+            state_after=localise(test.state_after, module, classes, used) if test.state_after is not None else None)
+    except ValueError:
+        return None
+    return local, used
