@@ -143,3 +143,12 @@ def test_write_puts_every_file_in_place(tmp_path: Path) -> None:
     report = json.loads((job.out / "report.json").read_text())
     assert report["stage"] == "problems" and report["totals"]["kept"] == 2
     assert len((job.out / "codex_s.jsonl").read_text().splitlines()) == 2
+
+
+def test_the_store_keeps_values_utf8_cannot_hold(tmp_path: Path) -> None:
+    from pipelines.job.store import Store
+
+    store = Store(tmp_path)
+    value = {"detail": "recorded 'ab\udcff' (a lone surrogate from a test suite)", "n": 1}
+    store.put("step", "k", value)
+    assert store.get("step", "k") == value and store.get("step", "other") is None

@@ -45,7 +45,7 @@ class Store:
         """Write an entry: temp file in the same directory, then rename."""
         path = self.path(step, key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+        write_atomic(path, json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":")))
 
     def entries(self, step: str) -> list[Path]:
         """The finished entries of a step (for progress)."""

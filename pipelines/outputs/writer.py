@@ -64,7 +64,8 @@ def write_outputs(elements: list[tuple[str, Any]], settings: Any) -> list[str]:
     harvest = sorted(by_kind.get("harvest", []), key=lambda row: row["spec"])
     write_training_sets(kept, out)
     write_jsonl_atomic(out / "problems.jsonl", [p.to_dict() for p in kept])
-    write_atomic(out / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n"
+    # ASCII: a reject's detail may quote a recorded value with a lone surrogate, which UTF-8 cannot hold.
+    write_atomic(out / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True, ensure_ascii=True) + "\n"
                                                 for r in reject_dicts))
     write_atomic(out / "harvest.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in harvest))
     report = build_report(settings.stage, kept, rejects, counts, harvest=harvest, sites=by_kind.get("site", []))
