@@ -23,6 +23,7 @@ from typing import Any
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
 
+DEVICES = ("auto", "cpu", "cuda")
 EXPECTED = ("a transformers model directory with config.json, the weights (model.safetensors or pytorch_model.bin) "
             "and tokenizer files (tokenizer.json or vocab/merges), or a directory holding the GGUF file named")
 
@@ -58,11 +59,13 @@ class TransformersSampler:
     """A causal LM loaded from a local path (offline), sampled on CPU in batches."""
 
     def __init__(self, path: str | Path, *, gguf_file: str | None = None, threads: int | None = None,
-                 batch_size: int = 25) -> None:
+                 batch_size: int = 25, device: str = "auto") -> None:
         self.path = Path(path)
         self.gguf_file = gguf_file
         self.name = str(self.path / gguf_file) if gguf_file else str(self.path)
         self.batch_size = max(1, batch_size)
+        self.block_size = self.batch_size  # samples are drawn (and seeded) in batches of this many
+        self.concurrency = 1
         self._lock = threading.Lock()  # torch's RNG is global: one generation at a time keeps seeds meaningful
         try:
             import torch
@@ -70,6 +73,7 @@ class TransformersSampler:
         except ImportError as exc:
             raise SamplerError(f"the transformers backend needs torch and transformers installed: {exc}") from exc
         self._torch = torch
+        self.device = _device(torch, device)
         if threads:
             torch.set_num_threads(threads)
         if not self.path.is_dir():
@@ -86,7 +90,7 @@ class TransformersSampler:
         # transformers 5 builds an empty tokenizer when the files are missing instead of failing; catch it here
         if len(self.tokenizer) < 2 or not self.tokenizer("def f(x):")["input_ids"]:
             raise SamplerError(f"model {self.name!r}: empty tokenizer (no tokenizer files?); expected {EXPECTED}")
-        self.model.to("cpu")
+        self.model.to(self.device)
         self.model.eval()
         self.eos_ids = _token_ids(self.model.generation_config.eos_token_id) or _token_ids(
             self.tokenizer.eos_token_id)
@@ -137,6 +141,7 @@ class TransformersSampler:
             start = self.model.generation_config.bos_token_id
             start = start if start is not None else (self.eos_ids[0] if self.eos_ids else 0)
             encoded = {"input_ids": torch.tensor([[start]]), "attention_mask": torch.tensor([[1]])}
+        encoded = {name: tensor.to(self.device) for name, tensor in encoded.items()}
         prompt_len = encoded["input_ids"].shape[1]
         max_new = params.max_tokens
         context = getattr(self.model.config, "max_position_embeddings", None)
@@ -150,7 +155,7 @@ class TransformersSampler:
         out: list[Generation] = []
         while len(out) < params.n:
             batch = 1 if greedy else min(self.batch_size, params.n - len(out))
-            torch.manual_seed(_batch_seed(seed, len(out)))
+            torch.manual_seed(_batch_seed(seed + len(out)))
             recorder = _RawLogprobs() if params.logprobs else None
             stopper = _StopOnText(self.tokenizer, params.stop, prompt_len, batch)
             processors: list[Any] = [recorder] if recorder else []
@@ -201,10 +206,22 @@ class TransformersSampler:
                                                   clean_up_tokenization_spaces=False)
 
 
-def _batch_seed(seed: int, start: int) -> int:
-    """A seed per batch, so a batch that stopped early (fewer RNG draws) does not shift the ones after it:
-    sample i depends only on the seed, its batch and the prompt, whatever the stop sequences."""
-    return (seed * 1_000_003 + start) % (2**63)
+def _device(torch: Any, device: str) -> str:
+    """``auto``: the GPU when torch sees one, else the CPU; ``cuda`` without a GPU is a SamplerError."""
+    if device not in DEVICES:
+        raise SamplerError(f"device {device!r} is not one of {', '.join(DEVICES)}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SamplerError("--device cuda: torch sees no GPU (use --device auto or cpu)")
+    return device
+
+
+def _batch_seed(first: int) -> int:
+    """A seed per batch from its first sample's seed, so a batch that stopped early (fewer RNG draws) does not
+    shift the ones after it, and a call starting at that batch draws it again: sample i depends only on the
+    seed of the call's first sample plus i, its batch and the prompt."""
+    return (first * 1_000_003) % (2**63)
 
 
 def _pieces(text: str, prefixes: list[str]) -> list[str]:
