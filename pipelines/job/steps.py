@@ -265,13 +265,14 @@ def _session(settings: JobSettings) -> Any:
 
 def filter_group_step(elements: list[Element], settings: JobSettings) -> list[Element]:
     """The filter over a group of elements (a shard): its problems are filtered up to ``--concurrency`` at
-    once against a server (one at a time in process), each stored under its own key as it finishes, so a
-    rerun redoes only unfinished problems; every other element passes untouched."""
+    once against a server or a transformers model (llama.cpp: one at a time), each stored under its own key
+    as it finishes, so a rerun redoes only unfinished problems; every other element passes untouched."""
     from pipelines.filter.models.factory import describe_backend
 
     problems = [payload for kind, payload in elements if kind == PROBLEM]
     out = [element for element in elements if element[0] != PROBLEM]
-    width = settings.concurrency if describe_backend(settings.model, settings.model_backend) == "http" else 1
+    batching = describe_backend(settings.model, settings.model_backend) in ("http", "transformers")
+    width = settings.concurrency if batching else 1
     if width > 1 and len(problems) > 1:
         from concurrent.futures import ThreadPoolExecutor
 

@@ -40,8 +40,9 @@ def make_sampler(spec: str = EMBEDDED, backend: str = "auto", *, model_name: str
                  batch_size: int | None = None, device: str = "auto") -> Sampler:
     """Load the model ``spec`` names with ``backend``; a clear SamplerError when it cannot be found.
 
-    ``concurrency``: requests in flight (server); ``batch_size``: samples decoded together (in-process
-    models; None for the backend's default); ``device``: auto, cpu or cuda (transformers)."""
+    ``concurrency``: requests in flight (server), problems decoded together (transformers); ``batch_size``:
+    samples decoded together (in-process models; None: the backend's default); ``device``: auto, cpu or
+    cuda (transformers)."""
     chosen = describe_backend(spec, backend)
     if chosen not in BACKENDS[1:]:
         raise SamplerError(f"unknown model backend {backend!r}: use one of {', '.join(BACKENDS)}")
@@ -66,5 +67,6 @@ def make_sampler(spec: str = EMBEDDED, backend: str = "auto", *, model_name: str
 
     extra = {"batch_size": batch_size} if batch_size else {}
     if path.is_file():  # a GGUF file read by transformers (no compile needed, slower)
-        return TransformersSampler(path.parent, gguf_file=path.name, threads=threads, device=device, **extra)
-    return TransformersSampler(path, threads=threads, device=device, **extra)
+        return TransformersSampler(path.parent, gguf_file=path.name, threads=threads, device=device,
+                                   concurrency=concurrency, **extra)
+    return TransformersSampler(path, threads=threads, device=device, concurrency=concurrency, **extra)

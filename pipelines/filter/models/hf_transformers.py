@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
+from pipelines.filter.models.hf_batched import Row, RowBatcher, RowOutput, generate_rows
 
 DEVICES = ("auto", "cpu", "cuda")
+CPU_ROWS, GPU_ROWS = 25, 1024  # default rows per forward pass
 EXPECTED = ("a transformers model directory with config.json, the weights (model.safetensors or pytorch_model.bin) "
             "and tokenizer files (tokenizer.json or vocab/merges), or a directory holding the GGUF file named")
 
@@ -56,16 +58,17 @@ class Generation:
 
 
 class TransformersSampler:
-    """A causal LM loaded from a local path (offline), sampled on CPU in batches."""
+    """A causal LM loaded from a local path (offline), sampled on the CPU or a GPU in batches; with
+    ``concurrency`` above 1, the samples of that many problems in flight share batches."""
 
     def __init__(self, path: str | Path, *, gguf_file: str | None = None, threads: int | None = None,
-                 batch_size: int = 25, device: str = "auto") -> None:
+                 batch_size: int | None = None, device: str = "auto", concurrency: int = 1) -> None:
         self.path = Path(path)
         self.gguf_file = gguf_file
         self.name = str(self.path / gguf_file) if gguf_file else str(self.path)
-        self.batch_size = max(1, batch_size)
-        self.block_size = self.batch_size  # samples are drawn (and seeded) in batches of this many
-        self.concurrency = 1
+        # concurrency > 1: calls from that many threads (problems) are decoded together, a seed per row
+        self.concurrency = max(1, concurrency)
+        self._batcher = RowBatcher(self._rows) if self.concurrency > 1 else None
         self._lock = threading.Lock()  # torch's RNG is global: one generation at a time keeps seeds meaningful
         try:
             import torch
@@ -74,6 +77,9 @@ class TransformersSampler:
             raise SamplerError(f"the transformers backend needs torch and transformers installed: {exc}") from exc
         self._torch = torch
         self.device = _device(torch, device)
+        self.batch_size = max(1, batch_size or (GPU_ROWS if self.device == "cuda" else CPU_ROWS))
+        # generate's batches are seeded as a whole: a block is one batch; rows seeded one by one need no blocks
+        self.block_size = self.batch_size if self._batcher is None else 1
         if threads:
             torch.set_num_threads(threads)
         if not self.path.is_dir():
@@ -107,7 +113,55 @@ class TransformersSampler:
 
     def sample(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Sample]:
         """Exactly ``params.n`` samples cut at the first stop; the same seed gives the same samples."""
+        if self._batcher is not None:
+            return self._sample_rows(prompt, params, seed)
         return [g.to_sample(params.stop) for g in self.generations(prompt, params, seed)]
+
+    def _sample_rows(self, prompt: str, params: SamplingParams, seed: int) -> list[Sample]:
+        """``params.n`` rows seeded ``seed + i``, decoded with the rows of other problems waiting now."""
+        if self.model is None:
+            raise SamplerError(f"{self.name}: sampler is closed")
+        if params.n <= 0:
+            return []
+        prompt_ids = self._prompt_ids(prompt)
+        max_new = self._room(len(prompt_ids), params.max_tokens)
+        rows = [Row(prompt_ids, seed + i, params, max_new) for i in range(params.n)]
+        try:
+            outputs = self._batcher.submit(rows)
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise SamplerError(f"{self.name}: generation failed ({type(exc).__name__}: {exc})") from exc
+        samples = []
+        for output in outputs:
+            logprobs = self._torch.tensor(output.logprobs) if params.logprobs else None
+            samples.append(self._decode(output.ids, output.stopped_at, logprobs, max_new).to_sample(params.stop))
+        return samples
+
+    def _rows(self, rows: list[Row]) -> list[RowOutput]:
+        """Rows decoded ``batch_size`` at a time (the batcher's job)."""
+        outputs: list[RowOutput] = []
+        for start in range(0, len(rows), self.batch_size):
+            outputs += generate_rows(self._torch, self.model, self.tokenizer, rows[start:start + self.batch_size],
+                                     device=self.device, pad_id=self.pad_id if self.pad_id is not None else 0,
+                                     eos_ids=self.eos_ids)
+        return outputs
+
+    def _prompt_ids(self, prompt: str) -> list[int]:
+        """The prompt's token ids; an empty prompt starts from BOS (or end of text)."""
+        ids = self.tokenizer(prompt)["input_ids"] if prompt else []
+        if not ids:
+            start = self.model.generation_config.bos_token_id
+            ids = [start if start is not None else (self.eos_ids[0] if self.eos_ids else 0)]
+        return list(ids)
+
+    def _room(self, prompt_len: int, max_tokens: int) -> int:
+        """``max_tokens``, less what would run past the model's context (like llama.cpp: fill it, not fail)."""
+        context = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(context, int) and context > 0:
+            if context - prompt_len <= 0:
+                raise SamplerError(f"{self.name}: prompt of {prompt_len} tokens leaves no room in the "
+                                   f"model's {context}-token context")
+            return min(max_tokens, context - prompt_len)
+        return max_tokens
 
     def generations(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Generation]:
         """``params.n`` untruncated continuations with per-token pieces (and logprobs when asked)."""
