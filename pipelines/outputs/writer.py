@@ -24,7 +24,7 @@ OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jso
                 "report.md", "funnel.png", "pass_rate.png", "funnel.csv", "rejected_by_reason.csv", "per_package.csv",
                 "options.json")
 # Settings that say how this machine ran the job, not what it produced.
-RUNTIME_SETTINGS = ("model_threads",)
+RUNTIME_SETTINGS = ("model_threads", "concurrency")
 
 
 def options(settings: Any) -> dict:
