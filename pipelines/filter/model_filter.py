@@ -17,6 +17,7 @@ samples themselves and their verdicts go in a separate record, since they are la
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections import Counter
@@ -156,7 +157,7 @@ def filter_problem(problem: Problem, sampler: Sampler, params: SamplingParams, s
                                    seed=seed + len(samples))
         except SamplerError as exc:
             return FilterResult(Decision(Reason.SAMPLER_ERROR, str(exc)[:500]), [])
-        with session_lock or _NO_LOCK:
+        with session_lock or contextlib.nullcontext():
             verdicts += _execute(problem, drawn, session, limits)
         samples += drawn
         if any(verdict.status == Status.PASSED for verdict in verdicts):
@@ -178,19 +179,6 @@ def filter_problems(problems: Sequence[Problem], sampler: Sampler, params: Sampl
         return [one(problem) for problem in problems]
     with ThreadPoolExecutor(max_workers=min(concurrency, len(problems)), thread_name_prefix="filter") as pool:
         return list(pool.map(one, problems))
-
-
-class _NoLock:
-    """A context manager that does nothing: a session used by one thread needs no lock."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
 
 
 def _execute(problem: Problem, samples: list[Sample], session: Session, limits: Limits | None) -> list[Verdict]:
