@@ -70,6 +70,9 @@ class BatchedDecoder:
         params.kv_unified = True  # the prompt's cells are shared by every sequence
         params.n_threads = params.n_threads_batch = self.threads
         params.no_perf = True
+        # As llama-cpp-python's Llama (the one-sequence path): without flash attention, whose CPU kernel
+        # rounds through f16 and moved the embedded model's token log-probabilities by a few percent.
+        params.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_DISABLED
         self.ctx = lib.llama_init_from_model(self.llm.model, params)
         if not self.ctx:
             raise SamplerError(f"could not make a llama.cpp context of {params.n_ctx} cells")
