@@ -11,7 +11,7 @@ Last line, one JSON object: problems_per_hour_before and _after (problems filter
 sampling plus execution), speedup, decisions_identical (every problem kept or dropped alike both
 ways), samples_drawn (both ways), kept (both ways), and the settings.
 
-    nice -n 10 .venv/bin/python bench/pipeline_bench.py --samples 40 --max-tokens 96
+    nice -n 10 .venv/bin/python bench/pipeline_bench.py --samples 40 --max-tokens 64 --threads 1 --limit 8
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N problems (0: all)")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
     parser.add_argument("--samples", type=int, default=40, help="n, samples per problem")
-    parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="the new way's batch size")
     parser.add_argument("--rounds", type=_rounds, default=ROUNDS, help="the new way's rounds")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
