@@ -78,9 +78,10 @@ def _filter_group(keyed: tuple[int, Iterable[steps.Element]], settings: JobSetti
 
 
 @beam.ptransform_fn
-def Filter(elements: beam.PCollection, settings: JobSettings, shards: int) -> beam.PCollection:  # noqa: N802
+def Filter(elements: beam.PCollection, settings: JobSettings, shards: int = 1) -> beam.PCollection:  # noqa: N802
     """The base-model filter: keep a problem when one of n samples passes. Problems are gathered per shard
-    so a worker can have many of them in flight against a batching server."""
+    (``shards`` groups by content hash) so a worker can have many of them in flight against a batching
+    server; each is stored on its own, so resuming redoes only unfinished problems."""
     return (elements
             | "KeyForFilter" >> beam.Map(_by_shard, shards)
             | "GatherForFilter" >> beam.GroupByKey()
