@@ -1,63 +1,94 @@
-"""The whole job on real PyPI packages with the embedded model: funnel and throughput.
+"""The base-model filter before and after issue 14, on the same problems with the same seeds, in one run.
 
-Runs ``python -m pipelines.build_sft --source ci --packages ...`` (FnApiRunner, bwrap, the embedded
-Qwen2.5-Coder-0.5B GGUF unless ``--model`` says otherwise) into a fresh output directory, prints the
-funnel (build_sft does), and ends with one JSON line: problems_in (problems that reached the model filter),
-problems_kept, samples_executed, sampling_seconds and execution_seconds (summed over workers),
-wall_seconds, and problems_per_hour (kept problems per hour of wall time).
+Before: today's way, one sample at a time (llama.cpp batch size 1) and all n drawn (``--filter-mode
+full``). After: batched decoding (the backend's default batch size) and early stopping (rounds 10, 30,
+60). Both run the embedded Qwen2.5-Coder-0.5B GGUF (unless ``--model`` names another GGUF), execute
+in the same bwrap sandbox session, and take the problems in turns (before, after, next problem) so a
+busy machine slows both alike. The problems are ``bench/filter_problems.jsonl``: the first ten tasks of
+sanitized MBPP that convert to data tests (``pipelines.gates.corpora.mbpp_sanitized()[:10]``).
 
-    .venv/bin/python bench/pipeline_bench.py --packages inflection,semver --samples 100
+Last line, one JSON object: problems_per_hour_before and _after (problems filtered per hour of
+sampling plus execution), speedup, decisions_identical (every problem kept or dropped alike both
+ways), samples_drawn (both ways), kept (both ways), and the settings.
+
+    nice -n 10 .venv/bin/python bench/pipeline_bench.py --samples 40 --max-tokens 64 --threads 1 --limit 8
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines import build_sft  # noqa: E402
+from pipelines.filter.model_filter import ROUNDS, FilterResult, filter_problem  # noqa: E402
+from pipelines.filter.models.base import SamplingParams  # noqa: E402
+from pipelines.filter.models.embedded import ensure_default_model  # noqa: E402
+from pipelines.filter.models.llama_cpp_backend import DEFAULT_BATCH_SIZE, LlamaCppSampler  # noqa: E402
+from pipelines.problem import read_jsonl  # noqa: E402
+from sandbox.session import Session  # noqa: E402
+from sandbox.types import Limits  # noqa: E402
+
+PROBLEMS = ROOT / "bench" / "filter_problems.jsonl"
+
+
+def _rounds(text: str) -> tuple[int, ...]:
+    return tuple(int(item) for item in text.split(",") if item.strip())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--packages", default="inflection,semver,toolz", help="comma-separated PyPI packages")
-    parser.add_argument("--samples", type=int, default=100, help="samples per problem (the Codex paper: 100)")
-    parser.add_argument("--model", default="embedded")
-    parser.add_argument("--max-tokens", type=int, default=256)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=None, help="output dir (default: a fresh temporary one)")
-    parser.add_argument("--work", type=Path, default=Path("/var/tmp/sftmine-bench"), help="harvest work dir")
+    parser.add_argument("--problems", type=Path, default=PROBLEMS, help="a JSONL of problem records")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N problems (0: all)")
+    parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
+    parser.add_argument("--samples", type=int, default=40, help="n, samples per problem")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="the new way's batch size")
+    parser.add_argument("--rounds", type=_rounds, default=ROUNDS, help="the new way's rounds")
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--backend", default="bwrap", help="sandbox backend")
     args = parser.parse_args()
-    out = args.out or Path(tempfile.mkdtemp(prefix="sftmine-pipeline-bench-"))
-    argv = ["--source", "ci", "--packages", args.packages, "--out", str(out), "--work", str(args.work),
-            "--model", args.model, "--samples", str(args.samples), "--max-tokens", str(args.max_tokens)]
-    if args.workers:
-        argv += ["--workers", str(args.workers)]
-    status = build_sft.run(argv)
-    if status:
-        return status
-    timing = json.loads((out / "timing.json").read_text())
-    kept = sum(1 for line in (out / "codex_s.jsonl").read_text().splitlines() if line.strip())
-    hours = timing["wall_seconds"] / 3600
-    result = {
-        "packages": len(args.packages.split(",")),
-        "problems_in": timing["problems_filtered"],
-        "problems_kept": kept,
-        "samples_executed": timing["samples_executed"],
-        "sampling_seconds": timing["sampling_seconds"],
-        "execution_seconds": timing["execution_seconds"],
-        "wall_seconds": timing["wall_seconds"],
-        "problems_per_hour": round(kept / hours, 2) if hours else 0.0,
+    problems = list(read_jsonl(args.problems))[: args.limit or None]
+    model = args.model or ensure_default_model()
+    params = SamplingParams(n=args.samples, max_tokens=args.max_tokens)
+    ways = {
+        "before": (LlamaCppSampler(model, threads=args.threads, batch_size=1), "full"),
+        "after": (LlamaCppSampler(model, threads=args.threads, batch_size=args.batch_size), "early"),
     }
-    if args.out is None:
-        shutil.rmtree(out, ignore_errors=True)
-    print(json.dumps(result))
+    seconds = dict.fromkeys(ways, 0.0)
+    results: dict[str, list[FilterResult]] = {way: [] for way in ways}
+    limits = Limits(timeout_s=3.0)
+    with Session(args.backend) as session:
+        for number, problem in enumerate(problems, 1):
+            for way, (sampler, mode) in ways.items():
+                started = time.monotonic()
+                result = filter_problem(problem, sampler, params, session, limits, mode=mode, rounds=args.rounds)
+                seconds[way] += time.monotonic() - started
+                results[way].append(result)
+                stats = result.decision.problem.meta["filter"] if result.decision.problem else {}
+                print(f"[{number}/{len(problems)}] {problem.provenance.path} {way}: "
+                      f"{stats.get('passes', 0)}/{stats.get('samples', 0)} pass, "
+                      f"{'kept' if result.decision.kept else result.decision.reason}, "
+                      f"{time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+    for sampler, _ in ways.values():
+        sampler.close()
+    kept = {way: [r.decision.kept for r in results[way]] for way in ways}
+    rate = {way: round(len(problems) / seconds[way] * 3600, 1) for way in ways}
+    print(json.dumps({
+        "problems": len(problems), "samples": args.samples, "max_tokens": args.max_tokens,
+        "threads": args.threads, "batch_size_after": args.batch_size, "rounds_after": list(args.rounds),
+        "seconds_before": round(seconds["before"], 1), "seconds_after": round(seconds["after"], 1),
+        "problems_per_hour_before": rate["before"], "problems_per_hour_after": rate["after"],
+        "speedup": round(seconds["before"] / seconds["after"], 2),
+        "decisions_identical": kept["before"] == kept["after"],
+        "kept": {way: sum(kept[way]) for way in ways},
+        "samples_drawn": {way: sum(len(r.samples) for r in results[way]) for way in ways},
+    }))
     return 0
 
 

@@ -32,6 +32,17 @@ def _stop(text: str) -> str:
     return codecs.decode(text, "unicode_escape")
 
 
+def _rounds(text: str) -> tuple[int, ...]:
+    """``10,30,60`` -> (10, 30, 60); each a positive number of samples."""
+    try:
+        rounds = tuple(int(item) for item in text.split(",") if item.strip())
+    except ValueError:
+        rounds = ()
+    if not rounds or min(rounds) < 1:
+        raise argparse.ArgumentTypeError(f"--rounds {text!r}: give positive sample counts separated by commas")
+    return rounds
+
+
 def _files(text: str) -> tuple[str, ...]:
     return tuple(str(Path(item.strip()).resolve()) for item in text.split(",") if item.strip())
 
@@ -75,6 +86,17 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                        help="stop sequence, repeatable; \\n for a newline (default: the Codex stops)")
     model.add_argument("--no-logprobs", action="store_true", help="do not ask for log-probabilities")
     model.add_argument("--sample-timeout", type=float, default=3.0, help="seconds per test of a sample")
+    model.add_argument("--filter-mode", choices=("early", "full"), default="early",
+                       help="early: sample in --rounds and stop at the first round with a pass (same keep/drop "
+                            "as full); full: draw all n (pass@k over n)")
+    model.add_argument("--rounds", type=_rounds, default=(10, 30, 60),
+                       help="early mode's round sizes, comma-separated; a last round draws the rest of n")
+    model.add_argument("--concurrency", type=int, default=16,
+                       help="server backend: requests (and problems) in flight per worker")
+    model.add_argument("--batch-size", type=int, default=None,
+                       help="in-process models: samples decoded together (default: llama.cpp 16, transformers 25)")
+    model.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="transformers backend: where the model runs (auto: the GPU when there is one)")
 
 
 def add_ci_arguments(group: argparse._ActionsContainer) -> None:
@@ -118,7 +140,8 @@ def settings_from(args: argparse.Namespace):  # -> JobSettings (imported lazily:
         licenses=tuple(sorted(args.licenses)), benchmarks=args.benchmarks,
         competitive=competitive_site.CompetitiveSettings.from_args(args), model=args.model,
         model_backend=args.model_backend, model_name=args.model_name, model_threads=args.model_threads,
-        params=params, sample_timeout_s=args.sample_timeout,
+        params=params, sample_timeout_s=args.sample_timeout, filter_mode=args.filter_mode, rounds=args.rounds,
+        concurrency=max(1, args.concurrency), batch_size=args.batch_size, device=args.device,
     )
 
 

@@ -4,7 +4,9 @@ scripted ones that misbehave the way real servers do (fewer choices than n, 503s
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -29,6 +31,8 @@ def numbered(request: dict) -> list[dict]:
 
 
 def client(server: CompletionServer, **kwargs) -> OpenAICompletions:
+    """A client with a short backoff that asks for all of a call's samples in one request (unless told)."""
+    kwargs.setdefault("block_size", 100)
     return OpenAICompletions(server.url, kwargs.pop("model", "m"), backoff=kwargs.pop("backoff", 0.01), **kwargs)
 
 
@@ -38,7 +42,7 @@ def client(server: CompletionServer, **kwargs) -> OpenAICompletions:
 def test_tiny_gpt2_server_gives_n_truncated_samples_with_logprobs(tiny_gpt2_sampler):  # noqa: F811
     params = SamplingParams(n=30, max_tokens=24, stop=STOPS)
     with CompletionServer(sampler_backed(tiny_gpt2_sampler)) as server:  # ignores stop, like some servers
-        samples = OpenAICompletions(server.url).sample(PROMPT, params, seed=5)
+        samples = OpenAICompletions(server.url, block_size=30).sample(PROMPT, params, seed=5)
     assert len(samples) == 30
     assert len(server.requests) == 1
     sent = server.requests[0]
@@ -228,3 +232,65 @@ def test_finish_reason_and_logprobs_over_kept_tokens():
     assert samples[1].mean_logprob == pytest.approx(-2.0) and samples[1].tokens == 3
     assert samples[2].mean_logprob is None and samples[2].tokens == 0
     assert samples[3].mean_logprob == pytest.approx(-0.5) and samples[3].tokens == 1
+
+
+# -- blocks in flight through the bounded pool ----------------------------------------------------------
+
+
+class Overlapping:
+    """A scripted server that records how many requests it holds at once; later blocks answer sooner, so
+    answers arrive out of order; the ``fail_at``-th request (by arrival) gets one 503."""
+
+    def __init__(self, hold_s: float = 0.3, fail_at: int = 0) -> None:
+        self.hold_s, self.fail_at = hold_s, fail_at
+        self.lock = threading.Lock()
+        self.now = self.most = self.arrived = 0
+
+    def __call__(self, request: dict) -> list[dict]:
+        with self.lock:
+            self.arrived += 1
+            number = self.arrived
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            time.sleep(self.hold_s * (1 + 1 / (1 + request["seed"] % 100)))
+            if number == self.fail_at:
+                raise Reply(503, "busy", {"Retry-After": "0"})
+            return numbered(request)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def test_blocks_are_in_flight_together_and_come_back_in_order():
+    script = Overlapping()
+    with CompletionServer(script) as server:
+        sampler = client(server, block_size=10, concurrency=4)
+        samples = sampler.sample("p", SamplingParams(n=35), seed=100)
+        sampler.close()
+    assert sorted((r["seed"], r["n"]) for r in server.requests) == [(100, 10), (110, 10), (120, 10), (130, 5)]
+    assert script.most == 4  # all four blocks at once
+    assert [s.text for s in samples] == [f"seed={100 + 10 * (i // 10)} i={i % 10}" for i in range(35)]
+
+
+def test_the_pool_bounds_requests_in_flight_across_problems():
+    script = Overlapping(hold_s=0.2)
+    with CompletionServer(script) as server:
+        sampler = client(server, block_size=5, concurrency=3)
+        with ThreadPoolExecutor(max_workers=4) as problems:  # four problems asking at once, as the filter does
+            results = list(problems.map(lambda seed: sampler.sample("p", SamplingParams(n=10), seed=seed),
+                                        [0, 1000, 2000, 3000]))
+        sampler.close()
+    assert script.most == 3 and len(server.requests) == 8
+    assert [s.text for s in results[2]] == [f"seed={2000 + 5 * (i // 5)} i={i % 5}" for i in range(10)]
+
+
+def test_a_503_in_the_middle_is_retried_and_order_kept():
+    script = Overlapping(hold_s=0.1, fail_at=3)
+    with CompletionServer(script) as server:
+        sampler = client(server, block_size=4, concurrency=4, backoff=0.001)
+        samples = sampler.sample("p", SamplingParams(n=20), seed=7)
+        sampler.close()
+    assert server.statuses.count(503) == 1 and server.statuses.count(200) == 5
+    assert len(server.requests) == 6  # five blocks, one asked twice
+    assert [s.text for s in samples] == [f"seed={7 + 4 * (i // 4)} i={i % 4}" for i in range(20)]

@@ -5,10 +5,12 @@ with the ``gguf`` package in a fixture: it says nothing sensible, but it is real
 llama.cpp, which is what the plumbing (counts, stops, seeds, log-probabilities, errors) needs. Its
 embeddings carry a constant component that the output layer turns into a bias towards a handful of
 characters (``a``-``d``, space, newline), so stop sequences made of them turn up in almost every sample.
+Every sampler test runs twice: one sequence at a time (batch size 1) and four decoded together.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import string
 import time
@@ -100,9 +102,9 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def sampler(tiny_gguf: Path) -> Iterator[LlamaCppSampler]:
-    loaded = LlamaCppSampler(tiny_gguf, n_ctx=256, threads=2)
+@pytest.fixture(scope="module", params=[1, 4], ids=["sequential", "batched"])
+def sampler(tiny_gguf: Path, request: pytest.FixtureRequest) -> Iterator[LlamaCppSampler]:
+    loaded = LlamaCppSampler(tiny_gguf, n_ctx=256, threads=2, batch_size=request.param)
     yield loaded
     loaded.close()
 
@@ -130,8 +132,37 @@ def test_same_seed_same_samples_other_seed_others(sampler: LlamaCppSampler) -> N
     again = [s.text for s in sampler.sample(PROMPT, params, seed=11)]
     other = [s.text for s in sampler.sample(PROMPT, params, seed=12)]
     assert again == first
-    assert other[:4] == first[1:]  # sample i uses seed + i
+    if sampler.block_size == 1:
+        assert other[:4] == first[1:]  # sample i uses seed + i
     assert other != first
+
+
+def test_a_call_from_a_block_start_gives_the_same_samples(sampler: LlamaCppSampler) -> None:
+    """What early stopping relies on: samples 4.. asked for with seed + 4 are samples 4.. of one call for all."""
+    params = SamplingParams(n=10, max_tokens=16, stop=("db",), logprobs=True)
+    whole = sampler.sample(PROMPT, params, seed=20)
+    head = sampler.sample(PROMPT, dataclasses.replace(params, n=4), seed=20)
+    tail = sampler.sample(PROMPT, dataclasses.replace(params, n=6), seed=24)
+    assert [s.text for s in head + tail] == [s.text for s in whole]
+    assert [s.mean_logprob for s in head + tail] == [s.mean_logprob for s in whole]
+    assert len({s.text for s in whole}) > 5
+
+
+def test_batched_decoding_is_reproducible_and_stops_per_sequence(tiny_gguf: Path) -> None:
+    """Same seed and batch size, same samples, from a fresh model too; each sequence ends at its own stop."""
+    params = SamplingParams(n=12, max_tokens=20, stop=("ca",), logprobs=True)
+    first = LlamaCppSampler(tiny_gguf, n_ctx=256, threads=2, batch_size=8)
+    one = first.sample(PROMPT, params, seed=3)
+    first.sample("def g(y):", params, seed=3)  # another prompt in between
+    two = first.sample(PROMPT, params, seed=3)
+    first.close()
+    second = LlamaCppSampler(tiny_gguf, n_ctx=256, threads=1, batch_size=8)
+    three = second.sample(PROMPT, params, seed=3)
+    second.close()
+    assert [s.as_dict() for s in one] == [s.as_dict() for s in two] == [s.as_dict() for s in three]
+    lengths = {s.tokens for s in one}
+    assert {s.finish_reason for s in one} == {"stop", "length"} or len(lengths) > 1  # sequences end apart
+    assert not any("ca" in s.text for s in one)
 
 
 def test_cuts_at_the_earliest_stop_sequence(sampler: LlamaCppSampler) -> None:

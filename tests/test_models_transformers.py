@@ -134,3 +134,77 @@ def test_long_prompts_fill_the_context_or_fail_clearly(tiny_gpt2_sampler):  # no
     assert all(s.finish_reason == "length" for s in samples)
     with pytest.raises(SamplerError, match="512-token context"):
         tiny_gpt2_sampler.sample(prompt * 2, SamplingParams(n=1, max_tokens=4), seed=0)
+
+
+# -- several problems in one batch, a seed per row -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def batching_sampler(tiny_gpt2_dir):  # noqa: F811
+    from pipelines.filter.models.hf_transformers import TransformersSampler
+
+    sampler = TransformersSampler(tiny_gpt2_dir, threads=1, device="cpu", concurrency=4, batch_size=64)
+    yield sampler
+    sampler.close()
+
+
+PROMPTS = [PROMPT, "def mul(a, b):\n    return", 'import os\n\n\ndef listing(path: str) -> list[str]:\n    """Ls."""\n']
+
+
+def test_problems_in_flight_share_batches_and_draw_what_they_draw_alone(batching_sampler):
+    """Three problems sampled from three threads at once give what each gives alone: rows are seeded one
+    by one, so batch-mates (and the padding a shorter prompt gets) change only the last bits of a logit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    params = SamplingParams(n=6, max_tokens=12, stop=COMMON_STOPS)
+    alone = [batching_sampler.sample(prompt, params, seed=40 + k) for k, prompt in enumerate(PROMPTS)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda k: batching_sampler.sample(PROMPTS[k], params, seed=40 + k), range(3)))
+    assert [[s.text for s in samples] for samples in together] == [[s.text for s in samples] for samples in alone]
+    for mine, theirs in zip(together, alone, strict=True):
+        assert [s.mean_logprob for s in mine] == pytest.approx([s.mean_logprob for s in theirs], abs=1e-5)
+    assert all(len(samples) == 6 for samples in alone)
+    assert len({s.text for samples in alone for s in samples}) > 10
+    assert not any(stop in s.text for samples in alone for s in samples for stop in COMMON_STOPS)
+    assert all(s.mean_logprob is None if s.tokens == 0 else s.mean_logprob < 0 for samples in alone for s in samples)
+
+
+def test_sample_i_is_seeded_by_its_index(batching_sampler):
+    """What early stopping needs: samples 3.. asked for with seed + 3 are samples 3.. of one call for all."""
+    params = SamplingParams(n=7, max_tokens=10, stop=())
+    whole = batching_sampler.sample(PROMPT, params, seed=9)
+    tail = batching_sampler.sample(PROMPT, SamplingParams(n=4, max_tokens=10, stop=()), seed=12)
+    assert tail == whole[3:]
+    assert batching_sampler.block_size == 1
+    assert all(s.tokens == 10 and s.finish_reason == "length" for s in whole)
+
+
+def test_the_row_batcher_runs_what_waits_as_one_job():
+    """Callers that arrive while a job runs are served together by the next one, each getting its own rows."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipelines.filter.models.hf_batched import Row, RowBatcher, RowOutput
+
+    jobs: list[int] = []
+    first_running = threading.Event()
+
+    def run(rows: list[Row]) -> list[RowOutput]:
+        jobs.append(len(rows))
+        first_running.set()
+        time.sleep(0.3)
+        return [RowOutput(ids=[row.seed]) for row in rows]
+
+    batcher = RowBatcher(run)
+    params = SamplingParams(n=1)
+
+    def call(seed: int) -> list[int]:
+        if seed:
+            first_running.wait()
+        return [out.ids[0] for out in batcher.submit([Row([1], seed * 10 + i, params, 4) for i in range(seed + 1)])]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(call, range(4)))
+    assert results == [[0], [10, 11], [20, 21, 22], [30, 31, 32, 33]]
+    assert jobs == [1, 9]  # the first alone, the three that came while it ran in one job

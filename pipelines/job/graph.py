@@ -73,10 +73,19 @@ def Gates(elements: beam.PCollection, settings: JobSettings, shards: int) -> bea
             | "Decontaminate" >> beam.FlatMap(steps.passing(steps.PROBLEM, steps.decontaminate_step), settings))
 
 
+def _filter_group(keyed: tuple[int, Iterable[steps.Element]], settings: JobSettings) -> list[steps.Element]:
+    return steps.filter_group_step(list(keyed[1]), settings)
+
+
 @beam.ptransform_fn
-def Filter(elements: beam.PCollection, settings: JobSettings) -> beam.PCollection:  # noqa: N802
-    """The base-model filter: keep a problem when one of n samples passes."""
-    return elements | "Sample" >> beam.FlatMap(steps.passing(steps.PROBLEM, steps.filter_step), settings)
+def Filter(elements: beam.PCollection, settings: JobSettings, shards: int = 1) -> beam.PCollection:  # noqa: N802
+    """The base-model filter: keep a problem when one of n samples passes. Problems are gathered per shard
+    (``shards`` groups by content hash) so a worker can have many of them in flight against a batching
+    server; each is stored on its own, so resuming redoes only unfinished problems."""
+    return (elements
+            | "KeyForFilter" >> beam.Map(_by_shard, shards)
+            | "GatherForFilter" >> beam.GroupByKey()
+            | "Sample" >> beam.FlatMap(_filter_group, settings))
 
 
 @beam.ptransform_fn
@@ -94,5 +103,5 @@ def build(pipeline: beam.Pipeline, sources: list[dict], settings: JobSettings, s
     if settings.stage in ("problems", "all"):
         elements = elements | "Problems" >> Problems(settings) | "Gates" >> Gates(settings, shards)
     if settings.stage == "all":
-        elements = elements | "Filter" >> Filter(settings)
+        elements = elements | "Filter" >> Filter(settings, shards)
     return elements | "Write" >> Write(settings)

@@ -42,6 +42,11 @@ class JobSettings:
     model_threads: int | None = None
     params: SamplingParams = SamplingParams()
     sample_timeout_s: float = 3.0
+    filter_mode: str = "early"  # early: stop at the first round with a pass; full: draw all n
+    rounds: tuple[int, ...] = (10, 30, 60)
+    concurrency: int = 16  # requests in flight per worker (a server backend)
+    batch_size: int | None = None  # samples decoded together in process; None: the backend's default
+    device: str = "auto"  # transformers: auto, cpu or cuda
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,7 +30,7 @@ Element = tuple[str, Any]
 SOURCE, PROJECT, PROBLEM, REJECT, COUNT = "source", "project", "problem", "reject", "count"
 HARVEST, SITE, TIMING = "harvest", "site", "timing"
 # Bumped when a step's code changes what it produces, so stored results of older code are not reused.
-STEP_VERSIONS = {"harvest": 5, "synthesis": 8, "site": 2, "determinism": 1, "decontaminate": 1, "filter": 1}
+STEP_VERSIONS = {"harvest": 5, "synthesis": 8, "site": 2, "determinism": 1, "decontaminate": 1, "filter": 2}
 
 
 # --- per-process resources -------------------------------------------------------------------
@@ -228,9 +229,12 @@ def decontaminate_step(data: dict, settings: JobSettings) -> list[Element]:
 # --- the filter ------------------------------------------------------------------------------
 
 def filter_key(data: dict, settings: JobSettings) -> str:
-    """What a problem's samples depend on: the problem, the model and how it is sampled and judged."""
+    """What a problem's samples depend on: the problem, the model, how it is sampled (mode and rounds, batch
+    size, device) and judged; not the concurrency, which changes only how many problems are in flight."""
+    rounds = settings.rounds if settings.filter_mode == "early" else ()
     return key_of("filter", STEP_VERSIONS["filter"], data["id"], settings.model, settings.model_backend,
-                  settings.model_name, settings.params.as_dict(), settings.sample_timeout_s)
+                  settings.model_name, settings.params.as_dict(), settings.sample_timeout_s, settings.filter_mode,
+                  list(rounds), settings.batch_size, settings.device)
 
 
 def _sampler(settings: JobSettings) -> Any:
@@ -238,7 +242,8 @@ def _sampler(settings: JobSettings) -> Any:
 
     def load() -> Any:
         return make_sampler(settings.model, settings.model_backend, model_name=settings.model_name,
-                            threads=settings.model_threads)
+                            threads=settings.model_threads, concurrency=settings.concurrency,
+                            batch_size=settings.batch_size, device=settings.device)
 
     return shared(f"sampler/{settings.model}/{settings.model_backend}/{settings.model_name}", load)
 
@@ -249,8 +254,30 @@ def _session(settings: JobSettings) -> Any:
     return shared(f"session/{settings.backend}", lambda: Session(settings.backend))
 
 
+def filter_group_step(elements: list[Element], settings: JobSettings) -> list[Element]:
+    """The filter over a group of elements (a shard): its problems are filtered up to ``--concurrency`` at
+    once against a server or a transformers model (llama.cpp: one at a time), each stored under its own key
+    as it finishes, so a rerun redoes only unfinished problems; every other element passes untouched."""
+    from pipelines.filter.models.factory import describe_backend
+
+    problems = [payload for kind, payload in elements if kind == PROBLEM]
+    out = [element for element in elements if element[0] != PROBLEM]
+    batching = describe_backend(settings.model, settings.model_backend) in ("http", "transformers")
+    width = settings.concurrency if batching else 1
+    if width > 1 and len(problems) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(width, len(problems)), thread_name_prefix="filter") as pool:
+            for result in pool.map(lambda data: filter_step(data, settings), problems):
+                out += result
+        return out
+    for data in problems:
+        out += filter_step(data, settings)
+    return out
+
+
 def filter_step(data: dict, settings: JobSettings) -> list[Element]:
-    """Sample n completions, run them in one sandbox session, keep the problem if one passes."""
+    """Sample in rounds, run each round in one sandbox session, keep the problem if one sample passes."""
     from pipelines.filter.model_filter import SAMPLER_ERROR, FilterGate, filter_problem
     from sandbox.types import Limits
 
@@ -261,7 +288,8 @@ def filter_step(data: dict, settings: JobSettings) -> list[Element]:
         timer = _Timer(_sampler(settings))
         started = time.monotonic()
         result = filter_problem(problem, timer, settings.params, _session(settings),
-                                Limits(timeout_s=settings.sample_timeout_s))
+                                Limits(timeout_s=settings.sample_timeout_s), mode=settings.filter_mode,
+                                rounds=settings.rounds, session_lock=_shared_lock(f"session/{settings.backend}"))
         elapsed = time.monotonic() - started
         settings.store.put("samples", key, {"id": data["id"], "samples": result.samples})
         stats = (result.decision.problem.meta if result.decision.problem else {}).get("filter", {})
@@ -275,20 +303,28 @@ def filter_step(data: dict, settings: JobSettings) -> list[Element]:
     return [(TIMING, seconds), *gate_elements(FilterGate.apply([problem], [Decision.from_dict(entry["decision"])]))]
 
 
+def _shared_lock(name: str) -> threading.Lock:
+    """One lock per worker process for the resource ``name`` (a sandbox session used by several threads)."""
+    return shared(f"lock/{name}", threading.Lock)
+
+
 class _Timer:
     """Wraps a sampler to time only the sampling, so the report can split model time from sandbox time."""
 
     def __init__(self, sampler: Any) -> None:
         self.sampler = sampler
         self.name = sampler.name
+        self.block_size, self.concurrency = sampler.block_size, sampler.concurrency
         self.seconds = 0.0
+        self._lock = threading.Lock()
 
     def sample(self, prompt: str, params: Any, seed: int = 0) -> list:
         started = time.monotonic()
         try:
             return self.sampler.sample(prompt, params, seed)
         finally:
-            self.seconds += time.monotonic() - started
+            with self._lock:
+                self.seconds += time.monotonic() - started
 
     def close(self) -> None:
         """The wrapped sampler is shared; it is closed at process exit."""

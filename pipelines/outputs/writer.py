@@ -25,7 +25,7 @@ OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jso
 # Beside them, about the run rather than its product: the settings (with this run's paths) and timings.
 RUN_FILES = ("options.json", "timing.json")
 # Settings that say how this machine ran the job, not what it produced.
-RUNTIME_SETTINGS = ("model_threads",)
+RUNTIME_SETTINGS = ("model_threads", "concurrency")
 
 
 def options(settings: Any) -> dict:

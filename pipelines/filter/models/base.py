@@ -53,9 +53,18 @@ class SamplerError(RuntimeError):
 
 
 class Sampler(Protocol):
-    """A loaded base model. ``name`` identifies it in records (model file, directory or server model)."""
+    """A loaded base model. ``name`` identifies it in records (model file, directory or server model).
+
+    Sample ``i`` of a call is seeded by ``seed + i``, and a backend that draws samples together draws them
+    in blocks of ``block_size`` from the first: so a call for samples ``start..`` with ``seed + start``
+    (``start`` a multiple of ``block_size``) gives the samples a call for all of them gives there. This is
+    what lets the filter stop early and still drop only what drawing all n would drop. ``concurrency`` is
+    how many problems may usefully sample at once from one worker (1 for a model in this process).
+    """
 
     name: str
+    block_size: int
+    concurrency: int
 
     def sample(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Sample]:
         """Exactly ``params.n`` samples of text continuing ``prompt``; deterministic for a given seed

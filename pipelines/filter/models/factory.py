@@ -36,15 +36,20 @@ def _has_llama_cpp() -> bool:
 
 
 def make_sampler(spec: str = EMBEDDED, backend: str = "auto", *, model_name: str = "", threads: int | None = None,
-                 cache_dir: Path | None = None, log: TextIO = sys.stderr) -> Sampler:
-    """Load the model ``spec`` names with ``backend``; a clear SamplerError when it cannot be found."""
+                 cache_dir: Path | None = None, log: TextIO = sys.stderr, concurrency: int = 16,
+                 batch_size: int | None = None, device: str = "auto") -> Sampler:
+    """Load the model ``spec`` names with ``backend``; a clear SamplerError when it cannot be found.
+
+    ``concurrency``: requests in flight (server), problems decoded together (transformers); ``batch_size``:
+    samples decoded together (in-process models; None: the backend's default); ``device``: auto, cpu or
+    cuda (transformers)."""
     chosen = describe_backend(spec, backend)
     if chosen not in BACKENDS[1:]:
         raise SamplerError(f"unknown model backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if chosen == "http":
         from pipelines.filter.models.openai_http import OpenAICompletions
 
-        return OpenAICompletions(spec, model_name)
+        return OpenAICompletions(spec, model_name, concurrency=concurrency)
     if spec == EMBEDDED:
         from pipelines.filter.models.embedded import ensure_default_model
 
@@ -57,9 +62,11 @@ def make_sampler(spec: str = EMBEDDED, backend: str = "auto", *, model_name: str
     if chosen == "llama-cpp":
         from pipelines.filter.models.llama_cpp_backend import LlamaCppSampler
 
-        return LlamaCppSampler(path, threads=threads)
+        return LlamaCppSampler(path, threads=threads, **({"batch_size": batch_size} if batch_size else {}))
     from pipelines.filter.models.hf_transformers import TransformersSampler
 
+    extra = {"batch_size": batch_size} if batch_size else {}
     if path.is_file():  # a GGUF file read by transformers (no compile needed, slower)
-        return TransformersSampler(path.parent, gguf_file=path.name, threads=threads)
-    return TransformersSampler(path, threads=threads)
+        return TransformersSampler(path.parent, gguf_file=path.name, threads=threads, device=device,
+                                   concurrency=concurrency, **extra)
+    return TransformersSampler(path, threads=threads, device=device, concurrency=concurrency, **extra)

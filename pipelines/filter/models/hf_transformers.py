@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
+from pipelines.filter.models.hf_batched import Row, RowBatcher, RowOutput, generate_rows
 
+DEVICES = ("auto", "cpu", "cuda")
+CPU_ROWS, GPU_ROWS = 25, 1024  # default rows per forward pass
 EXPECTED = ("a transformers model directory with config.json, the weights (model.safetensors or pytorch_model.bin) "
             "and tokenizer files (tokenizer.json or vocab/merges), or a directory holding the GGUF file named")
 
@@ -55,14 +58,17 @@ class Generation:
 
 
 class TransformersSampler:
-    """A causal LM loaded from a local path (offline), sampled on CPU in batches."""
+    """A causal LM loaded from a local path (offline), sampled on the CPU or a GPU in batches; with
+    ``concurrency`` above 1, the samples of that many problems in flight share batches."""
 
     def __init__(self, path: str | Path, *, gguf_file: str | None = None, threads: int | None = None,
-                 batch_size: int = 25) -> None:
+                 batch_size: int | None = None, device: str = "auto", concurrency: int = 1) -> None:
         self.path = Path(path)
         self.gguf_file = gguf_file
         self.name = str(self.path / gguf_file) if gguf_file else str(self.path)
-        self.batch_size = max(1, batch_size)
+        # concurrency > 1: calls from that many threads (problems) are decoded together, a seed per row
+        self.concurrency = max(1, concurrency)
+        self._batcher = RowBatcher(self._rows) if self.concurrency > 1 else None
         self._lock = threading.Lock()  # torch's RNG is global: one generation at a time keeps seeds meaningful
         try:
             import torch
@@ -70,6 +76,10 @@ class TransformersSampler:
         except ImportError as exc:
             raise SamplerError(f"the transformers backend needs torch and transformers installed: {exc}") from exc
         self._torch = torch
+        self.device = _device(torch, device)
+        self.batch_size = max(1, batch_size or (GPU_ROWS if self.device == "cuda" else CPU_ROWS))
+        # generate's batches are seeded as a whole: a block is one batch; rows seeded one by one need no blocks
+        self.block_size = self.batch_size if self._batcher is None else 1
         if threads:
             torch.set_num_threads(threads)
         if not self.path.is_dir():
@@ -86,7 +96,7 @@ class TransformersSampler:
         # transformers 5 builds an empty tokenizer when the files are missing instead of failing; catch it here
         if len(self.tokenizer) < 2 or not self.tokenizer("def f(x):")["input_ids"]:
             raise SamplerError(f"model {self.name!r}: empty tokenizer (no tokenizer files?); expected {EXPECTED}")
-        self.model.to("cpu")
+        self.model.to(self.device)
         self.model.eval()
         self.eos_ids = _token_ids(self.model.generation_config.eos_token_id) or _token_ids(
             self.tokenizer.eos_token_id)
@@ -103,7 +113,55 @@ class TransformersSampler:
 
     def sample(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Sample]:
         """Exactly ``params.n`` samples cut at the first stop; the same seed gives the same samples."""
+        if self._batcher is not None:
+            return self._sample_rows(prompt, params, seed)
         return [g.to_sample(params.stop) for g in self.generations(prompt, params, seed)]
+
+    def _sample_rows(self, prompt: str, params: SamplingParams, seed: int) -> list[Sample]:
+        """``params.n`` rows seeded ``seed + i``, decoded with the rows of other problems waiting now."""
+        if self.model is None:
+            raise SamplerError(f"{self.name}: sampler is closed")
+        if params.n <= 0:
+            return []
+        prompt_ids = self._prompt_ids(prompt)
+        max_new = self._room(len(prompt_ids), params.max_tokens)
+        rows = [Row(prompt_ids, seed + i, params, max_new) for i in range(params.n)]
+        try:
+            outputs = self._batcher.submit(rows)
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise SamplerError(f"{self.name}: generation failed ({type(exc).__name__}: {exc})") from exc
+        samples = []
+        for output in outputs:
+            logprobs = self._torch.tensor(output.logprobs) if params.logprobs else None
+            samples.append(self._decode(output.ids, output.stopped_at, logprobs, max_new).to_sample(params.stop))
+        return samples
+
+    def _rows(self, rows: list[Row]) -> list[RowOutput]:
+        """Rows decoded ``batch_size`` at a time (the batcher's job)."""
+        outputs: list[RowOutput] = []
+        for start in range(0, len(rows), self.batch_size):
+            outputs += generate_rows(self._torch, self.model, self.tokenizer, rows[start:start + self.batch_size],
+                                     device=self.device, pad_id=self.pad_id if self.pad_id is not None else 0,
+                                     eos_ids=self.eos_ids)
+        return outputs
+
+    def _prompt_ids(self, prompt: str) -> list[int]:
+        """The prompt's token ids; an empty prompt starts from BOS (or end of text)."""
+        ids = self.tokenizer(prompt)["input_ids"] if prompt else []
+        if not ids:
+            start = self.model.generation_config.bos_token_id
+            ids = [start if start is not None else (self.eos_ids[0] if self.eos_ids else 0)]
+        return list(ids)
+
+    def _room(self, prompt_len: int, max_tokens: int) -> int:
+        """``max_tokens``, less what would run past the model's context (like llama.cpp: fill it, not fail)."""
+        context = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(context, int) and context > 0:
+            if context - prompt_len <= 0:
+                raise SamplerError(f"{self.name}: prompt of {prompt_len} tokens leaves no room in the "
+                                   f"model's {context}-token context")
+            return min(max_tokens, context - prompt_len)
+        return max_tokens
 
     def generations(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Generation]:
         """``params.n`` untruncated continuations with per-token pieces (and logprobs when asked)."""
@@ -137,6 +195,7 @@ class TransformersSampler:
             start = self.model.generation_config.bos_token_id
             start = start if start is not None else (self.eos_ids[0] if self.eos_ids else 0)
             encoded = {"input_ids": torch.tensor([[start]]), "attention_mask": torch.tensor([[1]])}
+        encoded = {name: tensor.to(self.device) for name, tensor in encoded.items()}
         prompt_len = encoded["input_ids"].shape[1]
         max_new = params.max_tokens
         context = getattr(self.model.config, "max_position_embeddings", None)
@@ -150,7 +209,7 @@ class TransformersSampler:
         out: list[Generation] = []
         while len(out) < params.n:
             batch = 1 if greedy else min(self.batch_size, params.n - len(out))
-            torch.manual_seed(_batch_seed(seed, len(out)))
+            torch.manual_seed(_batch_seed(seed + len(out)))
             recorder = _RawLogprobs() if params.logprobs else None
             stopper = _StopOnText(self.tokenizer, params.stop, prompt_len, batch)
             processors: list[Any] = [recorder] if recorder else []
@@ -201,10 +260,22 @@ class TransformersSampler:
                                                   clean_up_tokenization_spaces=False)
 
 
-def _batch_seed(seed: int, start: int) -> int:
-    """A seed per batch, so a batch that stopped early (fewer RNG draws) does not shift the ones after it:
-    sample i depends only on the seed, its batch and the prompt, whatever the stop sequences."""
-    return (seed * 1_000_003 + start) % (2**63)
+def _device(torch: Any, device: str) -> str:
+    """``auto``: the GPU when torch sees one, else the CPU; ``cuda`` without a GPU is a SamplerError."""
+    if device not in DEVICES:
+        raise SamplerError(f"device {device!r} is not one of {', '.join(DEVICES)}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SamplerError("--device cuda: torch sees no GPU (use --device auto or cpu)")
+    return device
+
+
+def _batch_seed(first: int) -> int:
+    """A seed per batch from its first sample's seed, so a batch that stopped early (fewer RNG draws) does not
+    shift the ones after it, and a call starting at that batch draws it again: sample i depends only on the
+    seed of the call's first sample plus i, its batch and the prompt."""
+    return (first * 1_000_003) % (2**63)
 
 
 def _pieces(text: str, prefixes: list[str]) -> list[str]:

@@ -6,22 +6,33 @@ choices come back (llama.cpp's server ignores ``n``), cuts every text at the sto
 of the tokens it kept. Transient failures (connection errors, timeouts, 429, 5xx) are retried with
 exponential backoff; anything else is a SamplerError that names the server, so a filter run can
 record why a problem got no samples.
+
+A call's samples are asked for in blocks of ``block_size`` (one request each, seeded with the seed of
+the block's first sample), and every request goes through one bounded pool of ``concurrency`` threads
+per client: the blocks of one problem, and the problems the filter samples side by side, are in flight
+together up to that bound, which is what lets a batching server (vLLM, TGI) fill its batch. The samples
+come back in the order of their index whatever order the answers arrive in.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
 
 EMPTY_ANSWERS_ALLOWED = 3  # consecutive answers with no choices before giving up (a server that never samples)
 MAX_RETRY_AFTER_S = 120.0  # a Retry-After longer than this is capped: the run should not stall for hours
 BODY_EXCERPT = 300
+DEFAULT_CONCURRENCY = 16  # requests in flight per worker
+DEFAULT_BLOCK = 10  # samples per request: the filter's first round (10) is one request
 
 
 def completions_endpoint(url: str) -> str:
@@ -39,11 +50,16 @@ def completions_endpoint(url: str) -> str:
 
 
 class OpenAICompletions:
-    """Samples from an OpenAI-compatible completions server, one POST per problem (more if it returns fewer)."""
+    """Samples from an OpenAI-compatible completions server, one POST per block of samples (more if it returns
+    fewer), up to ``concurrency`` POSTs in flight."""
 
     def __init__(self, url: str, model: str = "", *, api_key: str | None = None, timeout: float = 300.0,
-                 retries: int = 4, backoff: float = 1.0, session: requests.Session | None = None) -> None:
+                 retries: int = 4, backoff: float = 1.0, session: requests.Session | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY, block_size: int = DEFAULT_BLOCK) -> None:
+        if concurrency < 1 or block_size < 1:
+            raise SamplerError(f"concurrency and block size must be at least 1, got {concurrency} and {block_size}")
         self.url = completions_endpoint(url)
+        self.concurrency, self.block_size = concurrency, block_size
         self.model = model
         self.name = model or self.url
         self.timeout = timeout
@@ -51,6 +67,12 @@ class OpenAICompletions:
         self.backoff = backoff
         self._own_session = session is None
         self.session = session or requests.Session()
+        if self._own_session:  # one kept-alive connection per request in flight
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=concurrency)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="completions")
+        self._model_lock = threading.Lock()
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.headers = {"Content-Type": "application/json"}
         if key:
@@ -58,25 +80,36 @@ class OpenAICompletions:
         self._model_checked = bool(model)
 
     def sample(self, prompt: str, params: SamplingParams, seed: int = 0) -> list[Sample]:
-        """Exactly ``params.n`` samples, asking again for the rest while the server returns fewer."""
+        """Exactly ``params.n`` samples in index order, the blocks asked for side by side through the pool."""
+        starts = range(0, params.n, self.block_size)
+        futures = [self._pool.submit(self._block, prompt, params, min(self.block_size, params.n - start),
+                                     seed + start) for start in starts]
+        samples: list[Sample] = []
+        for future in futures:
+            samples += future.result()  # the first failure (a SamplerError) is raised, in index order
+        return samples
+
+    def _block(self, prompt: str, params: SamplingParams, n: int, seed: int) -> list[Sample]:
+        """Exactly ``n`` samples, asking again for the rest while the server returns fewer."""
         samples: list[Sample] = []
         empty = 0
-        while len(samples) < params.n:
-            choices = self._complete(prompt, params, params.n - len(samples), seed + len(samples))
+        while len(samples) < n:
+            choices = self._complete(prompt, params, n - len(samples), seed + len(samples))
             if not choices:
                 empty += 1
                 if empty >= EMPTY_ANSWERS_ALLOWED:
                     raise SamplerError(f"{self.url}: {empty} answers in a row had no choices "
-                                       f"({len(samples)} of {params.n} samples collected)")
+                                       f"({len(samples)} of {n} samples of a block collected)")
                 continue
             empty = 0
             ordered = sorted(choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0)
-            for choice in ordered[: params.n - len(samples)]:
+            for choice in ordered[: n - len(samples)]:
                 samples.append(self._to_sample(choice, params))
         return samples
 
     def close(self) -> None:
-        """Close the HTTP session if this client opened it."""
+        """Stop the request pool; close the HTTP session if this client opened it."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
         if self._own_session:
             self.session.close()
 
@@ -125,6 +158,10 @@ class OpenAICompletions:
     def _served_model(self) -> str:
         """The model to name in requests: the one given, else the server's only model (vLLM insists on a
         matching name; llama.cpp ignores it). Asked once; no model field if the server will not say."""
+        with self._model_lock:
+            return self._ask_model()
+
+    def _ask_model(self) -> str:
         if not self._model_checked:
             models_url = self.url.rsplit("/completions", 1)[0] + "/models"
             try:
