@@ -1,0 +1,101 @@
+"""Multi-turn problems from chains a purpose-written suite builds, traced for real in this process."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.problems.multi_turn import DRIVER, Reason, find_chains, is_chain, read_links, turn_problem
+from pipelines.problems.synthesis import Origin, SynthesisSettings, synthesise
+from sandbox.execute import execute
+from tracer import collector
+from tracer.config import Config
+
+FIXTURES = Path(__file__).resolve().parent / "chain_fixtures"
+
+
+@pytest.fixture(scope="module")
+def chains(tmp_path_factory: pytest.TempPathFactory):
+    """Run the chain suite's tests under the tracer, then synthesise single problems and chains."""
+    out = tmp_path_factory.mktemp("records")
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        suite = importlib.import_module("test_chainpkg")
+        collector.start(Config(out_dir=str(out), include=(str(FIXTURES / "chainpkg"),), engine="python"))
+        try:
+            for name in sorted(vars(suite)):
+                if name.startswith("test_"):
+                    getattr(suite, name)()
+        finally:
+            collector.stop()
+    finally:
+        sys.path.remove(str(FIXTURES))
+    origin = Origin("git", "chainpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
+                    (str(FIXTURES),))
+    singles, _, _ = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
+    problems, rejects, count = find_chains(out, singles, origin.roots, "git", "chainpkg")
+    return out, singles, problems, rejects, count
+
+
+def test_the_pipeline_becomes_a_three_turn_problem(chains) -> None:
+    out, singles, problems, rejects, count = chains
+    assert read_links(out)
+    assert [p.meta["turns"][i]["entry_point"] for p in problems for i in range(len(p.meta["turns"]))] == [
+        "tokenize", "to_postfix", "evaluate"]
+    chain = problems[0]
+    assert is_chain(chain) and chain.entry_point == DRIVER and chain.kind == "function"
+    assert [turn["fed"] for turn in chain.meta["turns"]] == ["", "tokens", "postfix"]
+    assert chain.prompt.startswith("PRECEDENCE = ") and "def tokenize" not in chain.prompt
+    assert chain.meta["turns"][1]["prompt"].startswith("def to_postfix(tokens):\n")
+    assert '"""Reorder infix tokens' in chain.meta["turns"][1]["prompt"]
+    assert len(chain.tests) == 5 and chain.meta["recordings"] == 6
+    assert chain.tests[0].args[0] in ("1 + 2 * 3", "(1 + 2) * 3", "10 / 4 - 1", "2 * (3 + 4) * 5", "7 - 2 - 1",
+                                      "8 / (3 - 1)")
+    # The loop of doubles is one function repeated; evaluate -> Formatter.render goes through a method
+    # (a thin wrapper, not a single problem), so the pipeline's four calls are cut to the three functions.
+    assert {r.subject: (r.reason, r.detail) for r in rejects} == {
+        "chainpkg/calc.py:double>double>double>double>double": (Reason.REPEATED, "double>double>double>double>double"),
+        "chainpkg/calc.py:evaluate>Formatter.render": (Reason.TURN_NOT_A_PROBLEM, "Formatter.render"),
+    }
+    assert count.kept == 1 and count.into == 1 + len(rejects) and count.stage == "chains"
+
+
+def test_references_pass_the_final_tests_and_a_stubbed_middle_turn_fails(chains) -> None:
+    _, _, problems, _, _ = chains
+    chain = problems[0]
+    turns = chain.meta["turns"]
+    stubbed = [dict(turn) for turn in turns]
+    stubbed[1]["reference"] = "    return tokens\n"
+    stub = "".join(t["prompt"] + t["reference"] + "\n\n" for t in stubbed) + chain.meta["driver"]
+    verdicts = execute(chain, [chain.solution, stub])
+    assert verdicts[0].passed, verdicts[0].reason
+    assert not verdicts[1].passed
+
+
+def test_each_turn_passes_its_own_unit_tests_in_the_chain_program(chains) -> None:
+    _, singles, problems, _, _ = chains
+    chain = problems[0]
+    by_name = {p.entry_point: p for p in singles}
+    for number, turn in enumerate(chain.meta["turns"]):
+        problem = turn_problem(chain, number)
+        assert problem.tests == by_name[turn["entry_point"]].tests and problem.tests
+        assert all(v.passed for v in execute(problem, [chain.solution])), turn["entry_point"]
+
+
+def test_a_changed_value_breaks_the_link(chains) -> None:
+    """``to_postfix(list(tokens))`` is given a copy: the tracer does not link it, so no chain ends there."""
+    out, _, _, _, _ = chains
+    tests = {test["qualname"]: test for test in read_links(out)}
+    assert "test_copies_break_the_chain" not in tests
+
+
+def test_chain_problems_round_trip(chains) -> None:
+    _, _, problems, _, _ = chains
+    from pipelines.problem import Problem
+
+    again = Problem.from_dict(problems[0].to_dict())
+    assert again.id == problems[0].id and dataclasses.asdict(again) == dataclasses.asdict(problems[0])
