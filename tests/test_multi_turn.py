@@ -12,6 +12,7 @@ import pytest
 from pipelines.problems.multi_turn import DRIVER, Reason, find_chains, is_chain, read_links, turn_problem
 from pipelines.problems.synthesis import Origin, SynthesisSettings, synthesise
 from sandbox.execute import execute
+from tests.model_fixtures import tiny_gpt2_dir, tiny_gpt2_sampler  # noqa: F401 - fixtures
 from tracer import collector
 from tracer.config import Config
 
@@ -99,3 +100,62 @@ def test_chain_problems_round_trip(chains) -> None:
 
     again = Problem.from_dict(problems[0].to_dict())
     assert again.id == problems[0].id and dataclasses.asdict(again) == dataclasses.asdict(problems[0])
+
+
+class PlantedTurns:
+    """A real tiny GPT-2's samples, with chosen bodies planted as sample ``at`` of every turn.
+
+    The model is random, so it never writes a working turn; the planted chain must be kept because of
+    its one complete program, and the prompts must show each turn written on top of the earlier ones.
+    The tiny model's window is 512 tokens, so it continues the last ``TAIL`` characters of a prompt.
+    """
+
+    TAIL = 600
+
+    def __init__(self, sampler, bodies: list[str], at: int = 3) -> None:
+        self.sampler, self.bodies, self.at = sampler, bodies, at
+        self.name = "planted:" + sampler.name
+        self.prompts: list[str] = []
+
+    def sample(self, prompt, params, seed: int = 0):
+        from pipelines.filter.models.base import Sample
+
+        self.prompts.append(prompt)
+        samples = self.sampler.sample(prompt[-self.TAIL:], params, seed)
+        if params.n > 1:
+            samples[self.at] = Sample(self.bodies[0], mean_logprob=-0.5, tokens=5)
+        elif self.bodies[0] in prompt:  # a later turn of the planted sample
+            number = sum(body in prompt for body in self.bodies[:-1])
+            samples[0] = Sample(self.bodies[number], mean_logprob=-0.25, tokens=5)
+        return samples
+
+    def close(self) -> None:
+        """Nothing of its own."""
+
+
+@pytest.fixture(scope="module")
+def session():
+    from sandbox.session import Session
+
+    with Session("bwrap") as live:
+        yield live
+
+
+def test_the_filter_writes_the_turns_in_order_and_keeps_a_chain_one_sample_solves(
+        chains, tiny_gpt2_sampler, session) -> None:  # noqa: F811
+    from pipelines.filter.model_filter import NO_SAMPLE_PASSES, filter_problem
+    from pipelines.filter.models.base import SamplingParams
+
+    chain = chains[2][0]
+    turns = chain.meta["turns"]
+    params = SamplingParams(n=6, max_tokens=16)
+    planted = PlantedTurns(tiny_gpt2_sampler, [turn["reference"] for turn in turns])
+    result = filter_problem(chain, planted, params, session)
+    assert result.decision.kept and result.decision.problem.meta["filter"]["passes"] == 1
+    assert len(planted.prompts) == 1 + params.n * (len(turns) - 1)
+    assert planted.prompts[0] == chain.prompt + turns[0]["prompt"]
+    second = chain.prompt + turns[0]["prompt"] + turns[0]["reference"] + "\n\n" + turns[1]["prompt"]
+    assert second in planted.prompts
+    stubbed = PlantedTurns(tiny_gpt2_sampler, [turns[0]["reference"], "    return tokens\n", turns[2]["reference"]])
+    result = filter_problem(chain, stubbed, params, session)
+    assert not result.decision.kept and result.decision.reason == NO_SAMPLE_PASSES

@@ -107,6 +107,10 @@ def judge_samples(problem: Problem, samples: list[Sample], verdicts: list[Verdic
 def filter_problem(problem: Problem, sampler: Sampler, params: SamplingParams, session: Session,
                    limits: Limits | None = None) -> FilterResult:
     """Sample, execute every sample in ``session`` (one sandbox for all n), judge on the host."""
+    if problem.meta.get("multi_turn"):
+        from pipelines.filter.multi_turn import filter_chain
+
+        return filter_chain(problem, sampler, params, session, limits)
     problem_params = params_for(problem, params)
     try:
         samples = sampler.sample(model_prompt(problem), problem_params, seed=seed_for(problem))
