@@ -201,6 +201,16 @@ def turn_problem(chain: Problem, number: int, program: str | None = None) -> Pro
                    provenance=chain.provenance)
 
 
+def multi_turn_summary(kept: list[Problem], rejects: list[Reject], counts: list[Count]) -> dict:
+    """The report's ``multi_turn`` part: chains found, built into problems, kept at the end, and why dropped."""
+    found = sum(count.into for count in counts if count.stage == Stage.CHAINS)
+    built = sum(count.kept for count in counts if count.stage == Stage.CHAINS)
+    dropped = Counter(f"{r.stage}/{r.reason}" for r in rejects
+                      if r.stage == Stage.CHAINS or (r.problem or {}).get("meta", {}).get(MULTI_TURN))
+    return {"chains_found": found, "chains_built": built, "chains_kept": len(kept),
+            "turns_kept": sum(len(p.meta["turns"]) for p in kept), "dropped": dict(sorted(dropped.items()))}
+
+
 def _valid_runs(turns: list[Turn], singles: dict[tuple[str, str], Problem],
                 roots: tuple[str, ...]) -> list[tuple[int, int]]:
     """(start, end) of each maximal run of at least ``MIN_TURNS`` turns that are single problems (methods
