@@ -159,3 +159,52 @@ def test_the_filter_writes_the_turns_in_order_and_keeps_a_chain_one_sample_solve
     stubbed = PlantedTurns(tiny_gpt2_sampler, [turns[0]["reference"], "    return tokens\n", turns[2]["reference"]])
     result = filter_problem(chain, stubbed, params, session)
     assert not result.decision.kept and result.decision.reason == NO_SAMPLE_PASSES
+
+
+def test_chains_pass_the_gates_beside_their_single_problems(chains) -> None:
+    """Determinism reruns the chain's program; dedup compares it with the single problems of its turns
+    (it is not their duplicate) and with a copy of itself (which goes)."""
+    from pipelines.gates.dedup import DedupGate
+    from pipelines.gates.determinism import DeterminismGate
+
+    _, singles, problems, _, _ = chains
+    chain = problems[0]
+    with DeterminismGate(runs=2) as gate:
+        (decision,) = gate.decide([chain])
+    assert decision.kept, decision.detail
+    copy = dataclasses.replace(chain, provenance=dataclasses.replace(chain.provenance, package="fork"),
+                               tests=chain.tests[:4])
+    result = DedupGate().run([*singles, chain, copy])
+    assert chain.id in {p.id for p in result.kept} and copy.id not in {p.id for p in result.kept}
+    assert {p.id for p in singles} <= {p.id for p in result.kept}
+
+
+@dataclasses.dataclass
+class WriterSettings:
+    """What the job's writer reads from the job's settings."""
+
+    out: Path
+    stage: str = "problems"
+
+
+def test_the_writer_puts_chains_in_multi_turn_jsonl(chains, tmp_path: Path) -> None:
+    import json
+
+    from pipelines.funnel import Count
+    from pipelines.outputs.writer import write_outputs
+
+    _, singles, problems, rejects, count = chains
+    elements = [("problem", p.to_dict()) for p in [*singles, *problems]]
+    elements += [("reject", r.to_dict()) for r in rejects]
+    elements += [("count", count.to_dict()), ("count", Count("synthesis", len(singles)).to_dict())]
+    write_outputs(elements, WriterSettings(tmp_path))
+    (line,) = [json.loads(text) for text in (tmp_path / "multi_turn.jsonl").read_text().splitlines()]
+    assert [turn["entry_point"] for turn in line["turns"]] == ["tokenize", "to_postfix", "evaluate"]
+    assert line["context"] == problems[0].prompt and len(line["tests"]) == 5 and line["turns"][1]["tests"]
+    assert line["provenance"]["package"] == "chainpkg" and line["pass_stats"] is None
+    kept = [json.loads(text)["entry_point"] for text in (tmp_path / "problems.jsonl").read_text().splitlines()]
+    assert DRIVER not in kept and len(kept) == len(singles)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["multi_turn"] == {"chains_found": 3, "chains_built": 1, "chains_kept": 1, "turns_kept": 3,
+                                    "dropped": {"chains/function_repeated": 1, "chains/turn_not_a_single_problem": 1}}
+    assert "Multi-turn chains: 1 kept of 3 found" in (tmp_path / "report.md").read_text()
