@@ -208,3 +208,16 @@ def test_the_writer_puts_chains_in_multi_turn_jsonl(chains, tmp_path: Path) -> N
     assert report["multi_turn"] == {"chains_found": 3, "chains_built": 1, "chains_kept": 1, "turns_kept": 3,
                                     "dropped": {"chains/function_repeated": 1, "chains/turn_not_a_single_problem": 1}}
     assert "Multi-turn chains: 1 kept of 3 found" in (tmp_path / "report.md").read_text()
+
+
+def test_runs_are_cut_at_functions_that_are_not_problems_and_at_repeats() -> None:
+    from pipelines.problems.multi_turn import Turn, _valid_runs
+
+    def turns(names: str) -> list[Turn]:
+        return [Turn("/p/m.py", name, 1, "") for name in names]
+
+    singles = {("m.py", name): None for name in "abc"}
+    assert _valid_runs(turns("abxc"), singles, ("/p",)) == [(0, 2)]
+    assert _valid_runs(turns("abba"), singles, ("/p",)) == [(0, 2), (2, 4)]
+    assert _valid_runs(turns("abcab"), singles, ("/p",)) == [(0, 3), (3, 5)]
+    assert _valid_runs(turns("xaxb"), singles, ("/p",)) == []

@@ -213,47 +213,59 @@ def multi_turn_summary(kept: list[Problem], rejects: list[Reject], counts: list[
 
 def _valid_runs(turns: list[Turn], singles: dict[tuple[str, str], Problem],
                 roots: tuple[str, ...]) -> list[tuple[int, int]]:
-    """(start, end) of each maximal run of at least ``MIN_TURNS`` turns that are single problems (methods
-    are not turns yet: a chain through one is cut there)."""
+    """(start, end) of each maximal run of at least ``MIN_TURNS`` distinct functions that are single
+    problems (methods are not turns yet: a chain through one is cut there; a function met again in a
+    run, as in a round trip ``a > b > a``, starts the next run)."""
     runs, start = [], 0
     for index, turn in enumerate([*turns, None]):
-        if turn is None or (relative(turn.file, roots), turn.qualname) not in singles:
+        valid = turn is not None and (relative(turn.file, roots), turn.qualname) in singles
+        repeated = valid and turn.qualname in {t.qualname for t in turns[start:index]}
+        if not valid or repeated:
             if index - start >= MIN_TURNS:
                 runs.append((start, index))
-            start = index + 1
+            start = index if repeated else index + 1
     return runs
 
 
 def find_chains(records_dir: str | Path, singles: list[Problem], roots: tuple[str, ...], source: str = "",
                 package: str = "") -> tuple[list[Problem], list[Reject], Count]:
-    """A project's multi-turn problems from its links, a reject for each chain left out, and the count."""
+    """A project's multi-turn problems from its links, a reject for each chain left out, and the count.
+
+    The chains counted are the runs of single problems cut from the linked paths, each identity once
+    with all its recordings, plus each path with no such run (rejected: a turn is not a problem)."""
     pairs = {record["pair"]: record for records in read_records(records_dir).values() for record in records
              if "pair" in record}
+    by_name = {(p.provenance.path, p.entry_point or ""): p for p in singles
+               if p.kind == "function" and "." not in (p.entry_point or "") and not is_chain(p)}
     by_identity: dict[tuple[Turn, ...], list[list[dict]]] = {}
+    without_run: dict[tuple[Turn, ...], None] = {}
     for test in read_links(records_dir):
         for path in chains_in(test, pairs):
-            turns = tuple(turn for turn, _ in path)
-            recordings = by_identity.setdefault(turns, [])
-            records = [record for _, record in path]
-            if records not in recordings:
-                recordings.append(records)
-    by_name = {(p.provenance.path, p.entry_point or ""): p for p in singles
-                if p.kind == "function" and "." not in (p.entry_point or "") and not is_chain(p)}
+            turns = [turn for turn, _ in path]
+            runs = _valid_runs(turns, by_name, roots)
+            if not runs:
+                without_run.setdefault(tuple(turns))
+            for start, end in runs:
+                run = (dataclasses.replace(turns[start], fed=""), *turns[start + 1:end])
+                recordings = by_identity.setdefault(run, [])
+                records = [record for _, record in path[start:end]]
+                if records not in recordings:
+                    recordings.append(records)
     problems, rejects = [], []
+    for turns in sorted(without_run, key=lambda turns: [dataclasses.astuple(t) for t in turns]):
+        subject = f"{relative(turns[0].file, roots)}:" + ">".join(turn.qualname for turn in turns)
+        missing = [t.qualname for t in turns if (relative(t.file, roots), t.qualname) not in by_name]
+        if missing:
+            reason, detail = Reason.TURN_NOT_A_PROBLEM, ", ".join(dict.fromkeys(missing))
+        else:  # every turn is a problem, but no two different functions follow each other
+            reason, detail = Reason.REPEATED, ">".join(turn.qualname for turn in turns)
+        rejects.append(Reject(Stage.CHAINS, reason, detail, source, package, subject))
     for turns, recordings in sorted(by_identity.items(), key=lambda item: [dataclasses.astuple(t) for t in item[0]]):
         subject = f"{relative(turns[0].file, roots)}:" + ">".join(turn.qualname for turn in turns)
-        runs = _valid_runs(list(turns), by_name, roots)
-        if not runs:
-            missing = [t.qualname for t in turns if (relative(t.file, roots), t.qualname) not in by_name]
-            rejects.append(Reject(Stage.CHAINS, Reason.TURN_NOT_A_PROBLEM, ", ".join(missing), source, package,
-                                  subject))
-            continue
-        for start, end in runs:
-            run = [dataclasses.replace(turns[start], fed=""), *turns[start + 1:end]]
-            problem, reason, detail = build_chain(run, [r[start:end] for r in recordings], by_name, roots)
-            if problem is None:
-                rejects.append(Reject(Stage.CHAINS, reason, detail, source, package, subject))
-            else:
-                problems.append(problem)
+        problem, reason, detail = build_chain(list(turns), recordings, by_name, roots)
+        if problem is None:
+            rejects.append(Reject(Stage.CHAINS, reason, detail, source, package, subject))
+        else:
+            problems.append(problem)
     count = Count(Stage.CHAINS, len(problems), Counter(str(reject.reason) for reject in rejects))
     return problems, rejects, count
