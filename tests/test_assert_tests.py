@@ -223,7 +223,7 @@ def test_failures_carry_line_numbers_and_good_asserts_still_convert() -> None:
     "assert candidate(1) == 2 ** 1000",
     "assert candidate(1 / 0) == 1",
     "assert candidate({[1]: 2}) == 1",
-    "assert candidate(range(3)) == 1",
+    "assert candidate(iter([1])) == 1",
     "assert candidate(reversed([1, 2]).__class__) == 1",
     "assert candidate([i for i in [1]]) == [1]",
     "assert candidate(lambda: 1) == 1",

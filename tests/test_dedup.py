@@ -153,3 +153,29 @@ def test_unparsable_code_falls_back_to_its_text() -> None:
     spaced = function("def  f(x:\n", "    return   x\n", "f")
     kept, rejected = dedup([broken, spaced])
     assert len(kept) == 1 and verdict(rejected[0])[2] == EXACT_DUPLICATE
+
+
+def test_methods_of_one_class_are_not_duplicates_of_each_other() -> None:
+    from pipelines.gates.dedup import decisions as dedup_decisions
+    from pipelines.problem import Problem, Provenance
+    from sandbox.types import FunctionTest
+
+    members = {
+        "total": "return sum(v * self.scale for v in self.values if v > 0)",
+        "largest": "best = None\n        for v in self.values:\n"
+                   "            best = v if best is None or v > best else best\n        return best",
+        "label": "return ', '.join(f'{k}={v}' for k, v in sorted(self.tags.items()))",
+    }
+    shared = "".join(f"    def helper{i}(self, x):\n        return [x] * {i} + list(range(x))\n\n" for i in range(12))
+
+    def problem(name: str, body: str, owner: str = "Bag") -> Problem:
+        others = "".join(f"    def {n}(self):\n        {b}\n\n" for n, b in members.items() if n != name)
+        prompt = f"class {owner}:\n    def __init__(self, values):\n        self.values = values\n\n{shared}{others}"
+        return Problem(kind="function", prompt=prompt + f"    def {name}(self):\n", solution=f"        {body}\n",
+                       tests=[FunctionTest(args=[], expected=1)], provenance=Provenance(source="ci"),
+                       entry_point=f"{owner}.{name}")
+
+    same_class = [problem(name, body) for name, body in members.items()]
+    assert [d.kept for d in dedup_decisions(same_class)] == [True] * 3  # the shared class is not the problem
+    copy = problem("total", members["total"], owner="Other")  # the same method in another class is
+    assert [d.reason for d in dedup_decisions([same_class[0], copy])] == ["", "exact_duplicate"]

@@ -4,10 +4,11 @@ Two rules, applied in order over problems ranked best first (most tests, then lo
 then smallest id), so the outcome does not depend on the order of the input:
 
 - ``exact_duplicate``: the same normalised AST. The code (prompt + solution of a function problem,
-  the program of a stdio one) is parsed, docstrings are dropped (comments and layout never reach
-  the AST), and the entry function's own name, its parameters and its local names are renamed
-  canonically in order of first appearance, so ``def f(xs): return [x for x in xs]`` and
-  ``def g(items): return [i for i in items]`` are the same problem.
+  the target method alone for a class problem, the program of a stdio one) is parsed, docstrings
+  are dropped (comments and layout never reach the AST), and the entry function's own name, its
+  parameters and its local names are renamed canonically in order of first appearance, so
+  ``def f(xs): return [x for x in xs]`` and ``def g(items): return [i for i in items]`` are the
+  same problem.
 - ``near_duplicate``: Jaccard similarity >= ``threshold`` of the token shingles of the same
   normalised code unparsed with its docstrings, so a changed comment or a renamed local costs
   nothing and a changed line costs a few shingles. MinHash LSH proposes candidate pairs; the exact
@@ -138,7 +139,17 @@ def _canonical_names(tree: ast.Module, entry_point: str | None) -> None:
 
 
 def _code(problem: Problem) -> str:
-    return problem.prompt + problem.solution if problem.kind == "function" else problem.solution
+    """The code compared: the program, the function with its context, or a class problem's method alone
+    (the methods of one class share the rest of the prompt, which says nothing about the method)."""
+    if problem.kind != "function":
+        return problem.solution
+    code = problem.prompt + problem.solution
+    owner, _, method = (problem.entry_point or "").rpartition(".")
+    tree = _parse(code) if owner else None
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == owner] if tree else []
+    found = [node for node in classes[-1].body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+             and node.name == method] if classes else []
+    return ast.unparse(found[-1]) if found else code
 
 
 def _normal_tree(problem: Problem, docstrings: bool) -> ast.Module | None:
@@ -147,7 +158,7 @@ def _normal_tree(problem: Problem, docstrings: bool) -> ast.Module | None:
         if not docstrings:
             _strip_docstrings(tree)
         if problem.kind == "function":
-            _canonical_names(tree, problem.entry_point)
+            _canonical_names(tree, (problem.entry_point or "").rpartition(".")[2])
     return tree
 
 

@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from pipelines.problem import Problem, Provenance
 from pipelines.problems.records import serialisable, to_test
-from pipelines.problems.standalone import Context, Module, context_for
+from pipelines.problems.standalone import MUTATORS, Context, Module, context_for
 from sandbox.types import FunctionTest
 
 MAX_CLASS_LINES = 400
@@ -201,11 +201,43 @@ def plain(cls: ast.ClassDef, module: Module, depth: int = 0) -> bool:
     return True
 
 
-def method_tests(records: list[dict], method: Method, by_state: bool = True) -> tuple[list[FunctionTest], int]:
+CONSTRUCTORS = ("__init__", "__new__", "__post_init__")
+
+
+def _rooted_at_self(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
+def frozen_after_init(cls: ast.ClassDef) -> bool:
+    """Whether no method but the constructors changes the object: no store, delete or mutating call on
+    anything reached from ``self``, no ``setattr``. Then the constructor call rebuilds the object
+    whatever methods ran on it before (the determinism reruns check what this cannot see)."""
+    for member in cls.body:
+        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in CONSTRUCTORS:
+            continue
+        for node in ast.walk(member):
+            if isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del) \
+                    and _rooted_at_self(node.value if isinstance(node, ast.Subscript) else node):
+                return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS \
+                    and _rooted_at_self(node.func.value):
+                return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute) and (
+                    getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("setattr", "__setattr__",
+                                                                                             "delattr"):
+                return False
+    return True
+
+
+def method_tests(records: list[dict], method: Method, by_state: bool = True,
+                 frozen: bool = False) -> tuple[list[FunctionTest], int]:
     """Data tests of the calls whose object can be rebuilt, and how many calls had a usable outcome.
 
     ``by_state`` False (a class that is not only its attributes) keeps to constructor calls and
-    never checks the state after.
+    never checks the state after; ``frozen`` (``frozen_after_init``) lets a constructor call
+    rebuild an object other methods were called on before.
     """
     class_name = method.cls.name
     changes = by_state and any("self" in r and "self_after" in r and r["self"] != r["self_after"] for r in records)
@@ -224,7 +256,7 @@ def method_tests(records: list[dict], method: Method, by_state: bool = True) -> 
             init = record.get("init")
             if by_state and "self" in record:  # exact at call time, whatever happened to the object before
                 instance = {"state": record["self"]}
-            elif init and init["after"] == 0 and all("v" in value for _, _, value in init["args"]):
+            elif init and (init["after"] == 0 or frozen) and all("v" in value for _, _, value in init["args"]):
                 instance = _init_test(init)
             else:
                 continue

@@ -77,6 +77,8 @@ class Context:
     reason: str = ""
     detail: str = ""
     owners: dict[int, Module] = field(default_factory=dict)  # id(statement) -> its module
+    future: bool = False  # the prompt starts with ``from __future__ import annotations``
+    renames: dict[str, str] = field(default_factory=dict)  # ``alias = name`` lines after the definitions
 
     @property
     def ok(self) -> bool:
@@ -96,17 +98,31 @@ class Context:
     def render(self) -> str:
         """The context as prompt text, in its order (each module's own order kept), repeated imports once."""
         definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        parts: list[str] = []
+        parts: list[str] = ["from __future__ import annotations\n"] if self.future else []
         for statement in self.statements:
             text = self.text_of(statement)
             if isinstance(statement, definitions):
                 parts.append("\n" + text + "\n")
-            elif text not in parts:
+            elif text not in parts and "__future__" not in text:
                 parts.append(text)
+        parts += [f"{alias} = {name}\n" for alias, name in self.renames.items()]
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
-def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def _strip_annotations(tree: ast.AST) -> ast.AST:
+    """A copy without annotations (they are never evaluated under ``from __future__ import annotations``)."""
+    tree = copy.deepcopy(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            node.annotation = None
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            node.returns = None
+        elif isinstance(node, ast.AnnAssign):
+            node.annotation = ast.Constant(None)
+    return tree
+
+
+def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef, lazy_annotations: bool = False) -> set[str]:
     """Names a function reads from the module's scope, scoped as Python scopes them (``symtable``).
 
     A method's name or a class attribute does not hide a module name from the other methods, a
@@ -114,7 +130,7 @@ def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     closure is not the module's. Decorators are left out: synthesis strips the harmless ones and
     rejects the rest.
     """
-    top = copy.copy(function)
+    top = _strip_annotations(function) if lazy_annotations else copy.copy(function)
     top.decorator_list = []
     try:
         table = symtable.symtable(ast.unparse(ast.Module([top], [])), "<context>", "exec")
@@ -204,6 +220,12 @@ class Module:
         self.lines = [line + "\n" for line in full] + ([last] if last else [])
 
     @property
+    def lazy_annotations(self) -> bool:
+        """Whether the module has ``from __future__ import annotations`` (annotations never run)."""
+        return any(isinstance(s, ast.ImportFrom) and s.module == "__future__" and any(
+            a.name == "annotations" for a in s.names) for s in self.tree.body)
+
+    @property
     def is_package(self) -> bool:
         """Whether this is a package's ``__init__``."""
         return self.project is not None and self.project.is_package(self.name)
@@ -238,6 +260,10 @@ def type_names(statements: list[ast.stmt]) -> set[str]:
 
 
 def _bound_by(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.If | ast.Try):  # ``try: import x except ImportError: x = None`` and the like
+        inner = [*statement.body, *statement.orelse, *getattr(statement, "finalbody", [])]
+        inner += [s for handler in getattr(statement, "handlers", []) for s in handler.body]
+        return [name for s in inner for name in _bound_by(s)]
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return [statement.name]
     if isinstance(statement, ast.Import | ast.ImportFrom):
@@ -260,14 +286,36 @@ def _import_module(statement: ast.Import | ast.ImportFrom, name: str) -> str:
 
 
 def _constant_ok(value: ast.expr) -> bool:
-    """A module constant we may copy: literals, or calls of pure constructors on literals (re.compile)."""
-    for node in ast.walk(value):
-        if (isinstance(node, ast.Call) and _dotted(node.func) not in PURE_CONSTRUCTORS
-                and _dotted(node.func).split(".")[-1] not in TYPE_FACTORIES):
-            return False
-        if isinstance(node, ast.Lambda | ast.NamedExpr | ast.Await | ast.Yield):
-            return False
-    return True
+    """A module variable we may copy: an expression without assignment expressions, awaits or yields.
+
+    Calls are allowed (``"abc".encode()``, ``date(1970, 1, 1).toordinal()``, a comprehension over a
+    table): what they call is resolved like any other name, so I/O, the clock, randomness and the
+    project's unresolvable code are still refused, and the determinism reruns check the rest.
+    """
+    return not any(isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom) for node in ast.walk(value))
+
+
+def _block_problem(statement: ast.If | ast.Try, module: Module) -> tuple[str, str] | None:
+    """A top-level ``if``/``try`` block may come along when its imports are the standard library's
+    (not forbidden ones), or, inside a ``try`` that catches the failed import, anything: the sandbox
+    has no third-party packages, so the fallback runs there."""
+    guarded = isinstance(statement, ast.Try) and any(
+        handler.type is None or {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)}
+        & {"ImportError", "ModuleNotFoundError", "Exception"} for handler in statement.handlers)
+    for node in ast.walk(statement):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        for alias in node.names:
+            source = _import_module(node, (alias.asname or alias.name).split(".")[0])
+            top = source.split(".")[0]
+            in_body = guarded and any(node is inner for s in statement.body for inner in ast.walk(s))
+            if not source or top in _project_top(module):
+                return Reason.NEEDS_PROJECT, f"{alias.name} (imported in a block)"
+            if top in FORBIDDEN_MODULES:
+                return FORBIDDEN_MODULES[top], source
+            if top not in STDLIB and not in_body:
+                return Reason.THIRD_PARTY, f"{alias.name} (from {source})"
+    return None
 
 
 def _project_top(module: Module) -> set[str]:
@@ -300,8 +348,6 @@ def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Mod
         if source is None:
             return module, statement, name  # stdlib or third party: judged by _statement_problem
         alias = next(a for a in statement.names if (a.asname or a.name) == name)
-        if alias.asname and alias.asname != alias.name:
-            return f"{name} (renamed from {alias.name} in {source or 'a relative import'})"
         target = module.project.module(source) if module.project and source else None
         if target is None:
             return f"{name} (from {source or 'a relative import'})"
@@ -323,6 +369,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     owners: dict[int, Module] = {}
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
+    renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
     pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int]] = [(function, module, 0)]
     if needs:
         loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(needs)]
@@ -337,7 +384,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         writes = _global_writes(current, set(where.bindings))
         if writes:
             return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
-        for name in sorted(free_names(current)):
+        for name in sorted(free_names(current, where.lazy_annotations)):
             if (where.name, name) in seen:
                 continue
             seen.add((where.name, name))
@@ -352,10 +399,14 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             if isinstance(resolved, str):
                 return Context(reason=Reason.NEEDS_PROJECT, detail=resolved)
             owner, statement, defined = resolved
-            ident = _identity(statement, name)
-            if defined != name or placed.setdefault(name, ident) != ident:
+            ident = _identity(statement, defined)
+            if placed.setdefault(defined, ident) != ident or (
+                    defined != name and placed.setdefault(name, f"alias of {defined}") != f"alias of {defined}"):
                 return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
-            problem = _statement_problem(statement, name, owner, aliases.setdefault(owner.name, {}))
+            if defined != name:  # ``from .x import helper as _helper``: the prompt binds both names
+                renames[name] = defined
+                seen.add((owner.name, defined))
+            problem = _statement_problem(statement, defined, owner, aliases.setdefault(owner.name, {}))
             if problem:
                 return Context(reason=problem[0], detail=problem[1])
             level = depth if owner is where else max(depths.get(owner.name, 0), depth + 1)
@@ -370,6 +421,8 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 pending.append((_class_as_function(statement), owner, level))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
                 pending.append((_as_function(statement), owner, level))
+            elif isinstance(statement, ast.If | ast.Try):
+                pending.append((_block_as_function(statement), owner, level))
         reason, detail = _attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
@@ -380,7 +433,8 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         return -depths[owner.name], owner.name, order[id(item[1])]
 
     statements = [statement for _, statement in sorted(chosen.values(), key=placement)]
-    context = Context(statements=statements, owners=owners)
+    context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
+                      future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()))
     size = sum(s.end_lineno - s.lineno + 1 for s in statements)
     if size > max_lines:
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
@@ -400,6 +454,25 @@ def _class_as_function(statement: ast.ClassDef) -> ast.FunctionDef:
                               body=[ast.Expr(d) for d in statement.decorator_list] + [statement],
                               decorator_list=[], returns=None)
     return ast.fix_missing_locations(wrapper)
+
+
+def _block_as_function(statement: ast.If | ast.Try) -> ast.FunctionDef:
+    """Wrap a top-level block so the names it reads are resolved; its imports bind nothing outside it."""
+    body = _outermost_exprs(statement)
+    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
+                              body=[ast.Expr(e) for e in body] or [ast.Pass()], decorator_list=[], returns=None)
+    return ast.fix_missing_locations(wrapper)
+
+
+def _outermost_exprs(statement: ast.stmt) -> list[ast.expr]:
+    """The expressions of a block that read names: tests, assigned values, call arguments."""
+    found: list[ast.expr] = []
+    for node in ast.walk(statement):
+        if isinstance(node, ast.If):
+            found.append(node.test)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr | ast.Return) and node.value:
+            found.append(node.value)
+    return found
 
 
 def _as_function(statement: ast.stmt) -> ast.FunctionDef:
@@ -426,6 +499,8 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
         return None
     if isinstance(statement, ast.ClassDef):
         return None  # its body is checked like a function's
+    if isinstance(statement, ast.If | ast.Try):
+        return _block_problem(statement, module)
     if isinstance(statement, ast.Assign | ast.AnnAssign):
         if not _constant_ok(statement.value):  # type: ignore[arg-type]
             return Reason.NEEDS_PROJECT, f"module variable {name} is not a constant"

@@ -21,7 +21,14 @@ from pathlib import Path
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Provenance, Reject
 from pipelines.problems.methods import Reason as MethodReason
-from pipelines.problems.methods import build_method_problem, class_context, find_method, method_tests, plain
+from pipelines.problems.methods import (
+    build_method_problem,
+    class_context,
+    find_method,
+    frozen_after_init,
+    method_tests,
+    plain,
+)
 from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
@@ -155,7 +162,8 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     if isinstance(found, str):
         reason, _, detail = found.partition(":")
         return None, reason, detail
-    tests, outcome_ok = method_tests(records, found, by_state=plain(found.cls, module))
+    tests, outcome_ok = method_tests(records, found, by_state=plain(found.cls, module),
+                                     frozen=frozen_after_init(found.cls))
     if len(tests) < settings.min_calls:
         why = Reason.FEW_CALLS if outcome_ok < settings.min_calls else MethodReason.NO_INSTANCE
         return None, why, f"{len(tests)} of {len(records)}"

@@ -10,6 +10,7 @@ import enum
 from minedpkg.other import SCALE
 
 from .other import clamp
+from .other import clamp as limit
 
 
 class LedgerError(ValueError):
@@ -124,3 +125,29 @@ def longest(windows):
         if window.length > best.length:
             best = window
     return best
+
+
+def limited_sum(values):
+    """The sum of ``values``, each limited to LIMITS first."""
+    total = 0
+    for value in values:
+        total += limit(value)
+    return total
+
+
+class Grader:
+    """Scores against fixed cutoffs; no method changes it after construction."""
+
+    def __init__(self, cutoffs, formatter=None):
+        self.cutoffs = sorted(cutoffs)
+        self.formatter = formatter or "{}/{}".format  # a bound method: the object has no snapshot
+
+    def grade(self, score):
+        """How many cutoffs ``score`` reaches."""
+        passed = [cutoff for cutoff in self.cutoffs if score >= cutoff]
+        return len(passed)
+
+    def label(self, score):
+        """The grade over the number of cutoffs, as text."""
+        reached = self.grade(score)
+        return self.formatter(reached, len(self.cutoffs))

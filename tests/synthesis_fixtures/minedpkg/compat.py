@@ -1,0 +1,29 @@
+"""Module-level shapes real packages use: lazy annotations, typing-only imports, an optional
+dependency behind ``try``/``except ImportError``, and a table computed by a comprehension."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+try:
+    import sftmine_fast_backend_not_installed as fast
+except ImportError:
+    fast = None
+
+ORDS = {c: ord(c) - 96 for c in "abcdefghijklmnopqrstuvwxyz"}
+SPEED = "fast" if fast else "slow"
+
+
+def word_score(word: str, bonus: Sequence[int] = ()) -> int:
+    """Sum of the letters' places in the alphabet (a=1) of ``word``, plus the bonuses."""
+    total = sum(ORDS.get(c, 0) for c in word.lower())
+    return total + sum(bonus)
+
+
+def mode(n: int) -> str:
+    """The backend in use, ``n`` times, joined by dashes."""
+    label = SPEED
+    return "-".join([label] * n)
