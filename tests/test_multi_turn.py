@@ -221,3 +221,21 @@ def test_runs_are_cut_at_functions_that_are_not_problems_and_at_repeats() -> Non
     assert _valid_runs(turns("abba"), singles, ("/p",)) == [(0, 2), (2, 4)]
     assert _valid_runs(turns("abcab"), singles, ("/p",)) == [(0, 3), (3, 5)]
     assert _valid_runs(turns("xaxb"), singles, ("/p",)) == []
+
+
+def test_a_round_trip_whose_output_is_its_input_is_not_a_chain(chains) -> None:
+    """``pluralize(singularize(w)) == w``: returning the input passes, so the tests say nothing."""
+    from pipelines.problems.multi_turn import Turn, build_chain
+
+    _, singles, problems, _, _ = chains
+    by_name = {(p.provenance.path, p.entry_point): p for p in singles}
+    chain = problems[0]
+    turns = [Turn(str(FIXTURES / "chainpkg" / "calc.py"), t["entry_point"], 1, t["fed"]) for t in chain.meta["turns"]]
+    text = {"args": [["text", "pos", {"v": "1+1"}]], "result": {"v": ["1", "+", "1"]}}
+    post = {"args": [["tokens", "pos", {"v": ["1", "+", "1"]}]], "result": {"v": ["1", "1", "+"]}}
+    # A recording made up so that the final output equals the first input, as a round trip's does.
+    looped = [text, post, {"args": [["postfix", "pos", {"v": ["1", "1", "+"]}]], "result": {"v": "1+1"}}]
+    other = [{**text, "args": [["text", "pos", {"v": "2"}]]}, post,
+             {"args": [["postfix", "pos", {"v": ["1", "1", "+"]}]], "result": {"v": "2"}}]
+    problem, reason, _ = build_chain(turns, [looped, other], by_name, (str(FIXTURES),))
+    assert problem is None and reason == Reason.RETURNS_INPUT

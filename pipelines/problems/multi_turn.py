@@ -42,6 +42,7 @@ class Reason(StrEnum):
     TRIVIAL = "final_tests_expect_one_constant"
     TURN_IN_CONTEXT = "turn_defined_in_context"
     REPEATED = "function_repeated"
+    RETURNS_INPUT = "final_tests_return_an_input"
 
 
 @dataclass(frozen=True)
@@ -174,11 +175,15 @@ def build_chain(turns: list[Turn], recordings: list[list[dict]], singles: dict[t
     module = relative(turns[-1].file, roots)[:-3].replace("/", ".")
     tests = [t for t in (final_test(records, params, module) for records in recordings) if t is not None]
     unique = list({json.dumps(dataclasses.asdict(t), sort_keys=True): t for t in tests}.values())
-    chosen = sorted(unique, key=lambda t: json.dumps(dataclasses.asdict(t), sort_keys=True))[:MAX_RECORDINGS]
+    # Tests whose output is not one of their inputs first (a round trip ``a > b`` maps x to x).
+    chosen = sorted(unique, key=lambda t: (t.expected in t.args, json.dumps(dataclasses.asdict(t), sort_keys=True)))
+    chosen = chosen[:MAX_RECORDINGS]
     if not chosen:
         return None, Reason.NO_RECORDING, f"{len(recordings)} recordings"
     if len({json.dumps(t.expected, sort_keys=True) for t in chosen}) < 2:
         return None, Reason.TRIVIAL, f"{len(chosen)} final tests"
+    if all(t.expected in t.args for t in chosen):
+        return None, Reason.RETURNS_INPUT, f"{len(chosen)} final tests"
     turn_meta = [{"entry_point": p.entry_point, "prompt": prompt, "reference": p.solution, "fed": turn.fed,
                   "tests": [dataclasses.asdict(t) for t in p.tests], "single_id": p.id}
                  for turn, p, (_, prompt) in zip(turns, problems, split, strict=True)]
