@@ -4,7 +4,9 @@ Runs ``python -m pipelines.build_sft --source ci --package-list LIST --stage pro
 --work WORK`` (the job's store reuses a stored harvest, so a rerun recomputes only what changed
 after it), then reads ``OUT/report.json`` and ``OUT/problems.jsonl``. Prints the funnel and, on
 its LAST line, one JSON object with ``packages``, ``problems_kept``, ``problems_per_package_median``,
-``method_problems``, ``method_share`` and ``rejected_by_reason``. With ``--compare OTHER_OUT`` (a
+``method_problems``, ``method_share``, the multi-turn chains (``chains_found``, ``chains_built``,
+``chains_kept`` and ``packages_with_chains``: packages where at least one chain was found) and
+``rejected_by_reason``. With ``--compare OTHER_OUT`` (a
 run of other code on the same list, e.g. the main branch) it reads that run the same way and adds
 its numbers and the ratios of the two.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -43,6 +46,14 @@ def measure(out: Path, packages: list[str]) -> dict:
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines() if line.strip()]
     per_package = Counter(_norm(p["provenance"]["package"]) for p in problems)
     methods = sum("." in (p["entry_point"] or "") for p in problems)
+    chains = report.get("multi_turn", {})
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines() if line.strip()]
+    kept_chains = out / "multi_turn.jsonl"
+    chain_packages = {_norm(r["package"]) for r in rejects
+                      if r["stage"] == "chains" or ((r.get("problem") or {}).get("meta") or {}).get("multi_turn")}
+    if kept_chains.exists():
+        chain_packages |= {_norm(json.loads(line)["provenance"]["package"])
+                           for line in kept_chains.read_text().splitlines() if line.strip()}
     return {
         "packages": len(packages),
         "problems_kept": len(problems),
@@ -50,6 +61,11 @@ def measure(out: Path, packages: list[str]) -> dict:
         "packages_with_problems": sum(per_package.get(_norm(n), 0) > 0 for n in packages),
         "method_problems": methods,
         "method_share": round(methods / len(problems), 3) if problems else 0.0,
+        "chains_found": chains.get("chains_found", 0),
+        "chains_built": chains.get("chains_built", 0),
+        "chains_kept": chains.get("chains_kept", 0),
+        "packages_with_chains": sum(_norm(n) in chain_packages for n in packages),
+        "chains_dropped": chains.get("dropped", {}),
         "funnel": report["funnel"],
         "rejected_by_reason": report["rejected_by_reason"],
     }
@@ -84,7 +100,9 @@ def run(argv: Sequence[str] | None = None) -> dict:
         command = [sys.executable, "-m", "pipelines.build_sft", "--source", "ci", "--package-list",
                    str(args.package_list), "--stage", "problems", "--out", str(args.out), "--work", str(args.work),
                    "--workers", str(args.workers)]
-        subprocess.run(command, cwd=REPO, check=True, stdout=sys.stderr)
+        # The job's worker processes import this checkout, not whichever sftmine the venv installed.
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        subprocess.run(command, cwd=REPO, check=True, stdout=sys.stderr, env=env)
     summary = measure(args.out, packages)
     print_funnel(summary.pop("funnel"), str(args.out))
     if args.compare is not None:

@@ -18,6 +18,7 @@ class Stage(StrEnum):
 
     HARVEST = "harvest"
     SYNTHESIS = "synthesis"
+    CHAINS = "chains"
     LIST = "list"
     SCRAPE = "scrape"
     POLICY = "policy"
@@ -33,11 +34,12 @@ class Stage(StrEnum):
 
 
 UNITS: dict[Stage, str] = {
-    Stage.HARVEST: "projects", Stage.SYNTHESIS: "functions", Stage.LIST: "tasks", Stage.SCRAPE: "tasks",
+    Stage.HARVEST: "projects", Stage.SYNTHESIS: "functions", Stage.CHAINS: "chains", Stage.LIST: "tasks",
+    Stage.SCRAPE: "tasks",
     Stage.POLICY: "tasks", Stage.SOLUTION: "tasks", Stage.SANDBOX: "tasks",
 }
 # Where problems come out of the sources: the gates' first "in" is the sum of these stages' "kept".
-SOURCE_EXITS = (Stage.SYNTHESIS, Stage.SANDBOX, Stage.FUNCTION_FORM, Stage.READ)
+SOURCE_EXITS = (Stage.SYNTHESIS, Stage.CHAINS, Stage.SANDBOX, Stage.FUNCTION_FORM, Stage.READ)
 GATES = (Stage.LICENSE, Stage.DETERMINISM, Stage.DEDUP, Stage.DECONTAMINATION, Stage.FILTER)
 
 

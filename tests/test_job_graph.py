@@ -91,7 +91,7 @@ def test_problems_turns_a_project_into_problems(tmp_path: Path) -> None:
     def check(actual: list) -> None:
         problems = [p for kind, p in actual if kind == PROBLEM]
         assert [p["entry_point"] for p in problems] == ["clamp"] and len(problems[0]["tests"]) == 3
-        assert counted(actual) == {"synthesis": (1, 1)} and passed in actual
+        assert counted(actual) == {"synthesis": (1, 1), "chains": (0, 0)} and passed in actual
 
     with pipeline() as p:
         elements = p | Create([(PROJECT, project), passed])

@@ -60,7 +60,8 @@ def test_stages_share_one_writer_and_reuse_the_stored_harvest(bare_repo: Path, s
     report = json.loads((out / "report.json").read_text())
     assert check_funnel(report) == []
     stages = {row["stage"]: row for row in report["funnel"]}
-    assert list(stages) == ["harvest", "synthesis", "license", "determinism", "dedup", "decontamination"]
+    assert list(stages) == ["harvest", "synthesis", "chains", "license", "determinism", "dedup", "decontamination"]
+    assert stages["chains"]["in"] == 0 and report["multi_turn"]["chains_found"] == 0  # no linked test there
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
     assert [p["entry_point"] for p in problems] == ["parse_pair"]
     rejects = {r["subject"]: r for r in map(json.loads, (out / "rejects.jsonl").read_text().splitlines())}

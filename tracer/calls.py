@@ -73,7 +73,9 @@ class CallTracker:
             if first_entry(frame):
                 self.collector.finish(function, self.collector.snapshot_call(function, frame), {"resumes": True})
             return None
-        return self.collector.snapshot_call(function, frame)
+        call = self.collector.snapshot_call(function, frame)
+        self.collector.links.enter(function, call, frame)
+        return call
 
     def leave(self, function: Function, call: Call, frame: FrameType, value: object) -> None:
         """A recorded frame's return event: a result, or an unwind to resolve later."""
@@ -86,7 +88,9 @@ class CallTracker:
                     after = self.collector.state_after(call)
                     if after is not None:
                         outcome["self_after"] = after
-            self.collector.finish(function, call, outcome)
+            pair = self.collector.finish(function, call, outcome)
+            if "_test" in call:
+                self.collector.links.returned(function, call, value, pair)
             return
         entry = self.unwound.setdefault(threading.get_ident(), [[], 0])
         entry[0].append((function, call, frame))

@@ -21,6 +21,7 @@ from types import CodeType, FrameType
 
 from .config import TEST_DIRS, TEST_FILES, Config
 from .engines import choose
+from .links import CallLinks
 from .types import Call, Engine, Function, Outcome, Record
 from .values import plain_state, snapshot
 
@@ -85,6 +86,9 @@ class Collector:
         # id(object) -> [weak reference, its constructor's argument snapshots, method calls since]
         self.inits: dict[int, list] = {}
         self._classes: dict[type, bool] = {}
+        self.links = CallLinks(self.wants_file, self._write_links)
+        self._links_out = None
+        self._links_pid = 0
 
     def project_class(self, kind: type) -> bool:
         """Whether a class is defined in the project's own (non-test) files: its objects encode by state."""
@@ -211,12 +215,15 @@ class Collector:
         state = plain_state(obj, self.max_bytes, self.project_class) if "_self" in call else None
         return state["v"] if state is not None else None
 
-    def finish(self, function: Function, call: Call, outcome: Outcome) -> None:
-        """Pair a call with its outcome and write it if the pair is new; retire full functions."""
+    def finish(self, function: Function, call: Call, outcome: Outcome) -> str:
+        """Pair a call with its outcome and write it if the pair is new; retire full functions.
+
+        Returns the pair's key (hex), which the record carries as ``pair`` and a linked test names."""
         call = {name: value for name, value in call.items() if not name.startswith("_")}
         key = hashlib.blake2b(
             json.dumps([call, outcome], sort_keys=True, default=repr).encode(), digest_size=12
         ).digest()
+        pair = key.hex()
         with self.lock:
             function.calls += 1
             if key not in function.seen:
@@ -224,12 +231,13 @@ class Collector:
                 try:
                     self._write({
                         "file": function.file, "line": function.line, "qualname": function.qualname,
-                        "kind": function.kind, **call, **outcome,
+                        "kind": function.kind, **call, **outcome, "pair": pair,
                     })
                 except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
                     self.error(exc)
             if len(function.seen) >= self.max_pairs or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
                 function.done = True
+        return pair
 
     def _write(self, record: Record) -> None:
         out = self._output()
@@ -247,6 +255,21 @@ class Collector:
             self._pid = pid
         return self._out
 
+    def _write_links(self, line: dict) -> None:
+        """One linked test to this process's ``links-*.links`` file (JSON lines, beside the records)."""
+        try:
+            pid = os.getpid()
+            with self.lock:
+                if self._links_out is None or self._links_pid != pid:
+                    os.makedirs(self.config.out_dir, exist_ok=True)
+                    name = f"links-{pid}-{os.urandom(4).hex()}.links"
+                    path = os.path.join(self.config.out_dir, name)
+                    self._links_out = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
+                    self._links_pid = pid
+                self._links_out.write(json.dumps(line, separators=(",", ":"), default=repr) + "\n")
+        except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
+            self.error(exc)
+
     def error(self, exc: BaseException) -> None:
         """Count a failure inside the tracer; too many switch the tracer off."""
         kind = type(exc).__name__
@@ -258,11 +281,18 @@ class Collector:
     def close(self, engine_errors: int = 0) -> None:
         """Write this process's summary line and flush; ``engine_errors`` are those the engine counted."""
         try:
+            self.links.close()
+            if self._links_out is not None and self._links_pid == os.getpid():
+                self._links_out.flush()
+        except Exception as exc:  # noqa: BLE001 - at exit
+            self.error(exc)
+        try:
             summary = {
                 "pid": os.getpid(), "engine": self.engine, "engine_why": self.engine_why, "records": self.records,
                 "errors": self.errors + engine_errors,
                 "error_kinds": self.error_kinds, "disabled": self.disabled,
                 "functions": sum(1 for f in self.functions.values() if f is not None and f.seen),
+                "linked_tests": self.links.written,
             }
             out = self._output()
             out.write(json.dumps({"summary": summary}) + "\n")

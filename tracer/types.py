@@ -43,6 +43,7 @@ class Recorder(Protocol):
     functions: dict[CodeType, Function | None]
     max_bytes: int
     disabled: bool
+    links: Any  # links.CallLinks: calls into the project per test and which argument an earlier call returned
 
     def wants_file(self, filename: str) -> bool:
         """Whether a source file is the project's own, non-test code."""
@@ -68,8 +69,8 @@ class Recorder(Protocol):
         """The encoded state of a method's ``self`` after the call, or None."""
         ...
 
-    def finish(self, function: Function, call: Call, outcome: Outcome) -> None:
-        """Pair a call with its outcome and keep it if new."""
+    def finish(self, function: Function, call: Call, outcome: Outcome) -> str:
+        """Pair a call with its outcome and keep it if new; returns the pair's key."""
         ...
 
     def error(self, exc: BaseException) -> None:

@@ -146,7 +146,13 @@ def filter_problem(problem: Problem, sampler: Sampler, params: SamplingParams, s
                    limits: Limits | None = None, *, mode: str = "early", rounds: Sequence[int] = ROUNDS,
                    session_lock: threading.Lock | None = None) -> FilterResult:
     """Sample in rounds, execute each round in ``session`` (one sandbox for all), judge on the host; in early
-    mode stop at the first round with a passing sample. ``session_lock`` guards a session shared by threads."""
+    mode stop at the first round with a passing sample. ``session_lock`` guards a session shared by threads.
+    A multi-turn chain is sampled turn by turn, all n (``pipelines.filter.multi_turn``)."""
+    if problem.meta.get("multi_turn"):
+        from pipelines.filter.multi_turn import filter_chain
+
+        with session_lock or contextlib.nullcontext():
+            return filter_chain(problem, sampler, params, session, limits)
     problem_params = params_for(problem, params)
     prompt, seed = model_prompt(problem), seed_for(problem)
     samples: list[Sample] = []

@@ -30,7 +30,7 @@ Element = tuple[str, Any]
 SOURCE, PROJECT, PROBLEM, REJECT, COUNT = "source", "project", "problem", "reject", "count"
 HARVEST, SITE, TIMING = "harvest", "site", "timing"
 # Bumped when a step's code changes what it produces, so stored results of older code are not reused.
-STEP_VERSIONS = {"harvest": 5, "synthesis": 8, "site": 2, "determinism": 1, "decontaminate": 1, "filter": 2}
+STEP_VERSIONS = {"harvest": 6, "synthesis": 9, "site": 2, "determinism": 1, "decontaminate": 1, "filter": 2}
 
 
 # --- per-process resources -------------------------------------------------------------------
@@ -158,13 +158,18 @@ def source_step(source: dict, settings: JobSettings) -> list[Element]:
 
 def synthesis_step(result: dict, settings: JobSettings) -> list[Element]:
     """A harvested project's records into problems (stored per harvest and synthesis settings)."""
+    from pipelines.problems.multi_turn import find_chains
     from pipelines.problems.synthesis import SynthesisSettings
-    from pipelines.sources.ci import project_problems
+    from pipelines.sources.ci import origin_of, project_problems
 
     def compute() -> list:
         problems, rejects, count = project_problems(result, SynthesisSettings(settings.min_calls, settings.max_tests))
-        log(f"[synthesis] {result['spec']}: {len(problems)} problems from {count.into} functions")
-        return elements_of(problems, rejects, [count])
+        origin = origin_of(result)
+        chains, chain_rejects, chain_count = find_chains(result["records_dir"], problems, origin.roots,
+                                                         origin.source, origin.package)
+        log(f"[synthesis] {result['spec']}: {len(problems)} problems from {count.into} functions, "
+            f"{len(chains)} multi-turn from {chain_count.into} chains")
+        return elements_of([*problems, *chains], [*rejects, *chain_rejects], [count, chain_count])
 
     key = key_of("synthesis", STEP_VERSIONS["synthesis"], result["key"], settings.min_calls, settings.max_tests)
     return [tuple(element) for element in remembered(settings, "synthesis", key, compute)]

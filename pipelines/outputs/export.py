@@ -171,6 +171,20 @@ def write_jsonl_atomic(path: str | Path, records: Iterable[dict]) -> int:
     return len(keyed)
 
 
+def multi_turn_record(problem: Problem) -> dict:
+    """One ``multi_turn.jsonl`` line: the shared context, each turn's prompt, reference and own unit tests,
+    the driver and the final tests, provenance and pass statistics."""
+    turns = [{"entry_point": turn["entry_point"], "prompt": turn["prompt"], "reference": turn["reference"],
+              "fed": turn["fed"], "tests": turn["tests"]} for turn in problem.meta["turns"]]
+    return {**_common(problem), "context": problem.prompt, "turns": turns, "driver": problem.meta["driver"],
+            "tests": [dataclasses.asdict(test) for test in problem.tests], "recordings": problem.meta["recordings"]}
+
+
+def write_multi_turn(chains: Iterable[Problem], out_dir: str | Path) -> int:
+    """``multi_turn.jsonl`` in ``out_dir``, one line per kept chain; returns how many."""
+    return write_jsonl_atomic(Path(out_dir) / "multi_turn.jsonl", [multi_turn_record(p) for p in chains])
+
+
 def write_training_sets(kept: Iterable[Problem], out_dir: str | Path) -> dict[str, int]:
     """``codex_s.jsonl`` and ``codex_d.jsonl`` in ``out_dir``; returns how many records each got."""
     out = Path(out_dir)

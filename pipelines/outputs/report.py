@@ -260,6 +260,10 @@ def report_markdown(report: dict) -> str:
     ]
     if rates["models"]:
         lines.append("- Filter models: " + ", ".join(f"`{m}` ({n:,})" for m, n in rates["models"].items()))
+    chains = report.get("multi_turn")
+    if chains and chains["chains_found"]:
+        lines.append(f"- Multi-turn chains: {chains['chains_kept']:,} kept of {chains['chains_found']:,} found "
+                     f"({chains['chains_built']:,} built into problems; `multi_turn.jsonl`)")
     harvest = report["harvest"]
     if harvest["projects"]:
         lines.append(f"- Projects harvested: {harvest['ok']:,} of {harvest['projects']:,}, "

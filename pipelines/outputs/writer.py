@@ -16,12 +16,14 @@ from typing import Any
 
 from pipelines.funnel import Count
 from pipelines.outputs.atomic import write_atomic
-from pipelines.outputs.export import write_jsonl_atomic, write_training_sets
+from pipelines.outputs.export import write_jsonl_atomic, write_multi_turn, write_training_sets
 from pipelines.outputs.report import build_report, check_funnel, write_report
 from pipelines.problem import Problem, Reject
+from pipelines.problems.multi_turn import is_chain, multi_turn_summary
 
-OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "rejects.jsonl", "harvest.jsonl", "report.json",
-                "report.md", "funnel.png", "pass_rate.png", "funnel.csv", "rejected_by_reason.csv", "per_package.csv")
+OUTPUT_FILES = ("codex_s.jsonl", "codex_d.jsonl", "problems.jsonl", "multi_turn.jsonl", "rejects.jsonl",
+                "harvest.jsonl", "report.json", "report.md", "funnel.png", "pass_rate.png", "funnel.csv",
+                "rejected_by_reason.csv", "per_package.csv")
 # Beside them, about the run rather than its product: the settings (with this run's paths) and timings.
 RUN_FILES = ("options.json", "timing.json")
 # Settings that say how this machine ran the job, not what it produced.
@@ -62,13 +64,17 @@ def write_outputs(elements: list[tuple[str, Any]], settings: Any) -> list[str]:
     rejects = [Reject.from_dict(r) for r in reject_dicts]
     counts = [Count.from_dict(c) for c in by_kind.get("count", [])]
     harvest = sorted(by_kind.get("harvest", []), key=lambda row: row["spec"])
+    chains = [p for p in kept if is_chain(p)]
+    kept = [p for p in kept if not is_chain(p)]  # single problems: the training sets and problems.jsonl
     write_training_sets(kept, out)
     write_jsonl_atomic(out / "problems.jsonl", [p.to_dict() for p in kept])
+    write_multi_turn(chains, out)
     # ASCII: a reject's detail may quote a recorded value with a lone surrogate, which UTF-8 cannot hold.
     write_atomic(out / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True, ensure_ascii=True) + "\n"
                                                 for r in reject_dicts))
     write_atomic(out / "harvest.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in harvest))
     report = build_report(settings.stage, kept, rejects, counts, harvest=harvest, sites=by_kind.get("site", []))
+    report["multi_turn"] = multi_turn_summary(chains, rejects, counts)
     errors = check_funnel(report)
     if errors:  # a stage that lost or invented records: a bug, never a report to trust
         raise RuntimeError("the funnel does not add up: " + "; ".join(errors))

@@ -1,0 +1,78 @@
+"""Arithmetic text to a formatted number in three steps, each a function of the one before."""
+
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def tokenize(text):
+    """Split arithmetic text into a list of number strings and operator characters."""
+    tokens = []
+    number = ""
+    for char in text:
+        if char.isdigit() or char == ".":
+            number += char
+            continue
+        if number:
+            tokens.append(number)
+            number = ""
+        if char in PRECEDENCE or char in "()":
+            tokens.append(char)
+    if number:
+        tokens.append(number)
+    return tokens
+
+
+def to_postfix(tokens):
+    """Reorder infix tokens into postfix (reverse Polish) order with the shunting-yard algorithm."""
+    output, stack = [], []
+    for token in tokens:
+        if token in PRECEDENCE:
+            while stack and stack[-1] in PRECEDENCE and PRECEDENCE[stack[-1]] >= PRECEDENCE[token]:
+                output.append(stack.pop())
+            stack.append(token)
+        elif token == "(":
+            stack.append(token)
+        elif token == ")":
+            while stack[-1] != "(":
+                output.append(stack.pop())
+            stack.pop()
+        else:
+            output.append(token)
+    while stack:
+        output.append(stack.pop())
+    return output
+
+
+def evaluate(postfix):
+    """Evaluate postfix tokens and return the value as a float."""
+    stack = []
+    for token in postfix:
+        if token in PRECEDENCE:
+            right, left = stack.pop(), stack.pop()
+            if token == "+":
+                stack.append(left + right)
+            elif token == "-":
+                stack.append(left - right)
+            elif token == "*":
+                stack.append(left * right)
+            else:
+                stack.append(left / right)
+        else:
+            stack.append(float(token))
+    return stack[0]
+
+
+def double(x):
+    """Twice x."""
+    return x * 2
+
+
+class Formatter:
+    """Renders numbers with a fixed number of decimals and a unit."""
+
+    def __init__(self, precision, unit=""):
+        self.precision = precision
+        self.unit = unit
+
+    def render(self, value):
+        """The value rounded to the formatter's precision, followed by its unit."""
+        return f"{value:.{self.precision}f}{self.unit}"

@@ -1,0 +1,47 @@
+"""A suite for chainpkg whose tests build chains; run as a script (``python test_chainpkg.py``)."""
+
+import gc
+import weakref
+
+from chainpkg import calc
+
+EXPRESSIONS = ["1 + 2 * 3", "(1 + 2) * 3", "10 / 4 - 1", "2 * (3 + 4) * 5", "7 - 2 - 1", "8 / (3 - 1)"]
+
+
+def test_pipeline():
+    for text in EXPRESSIONS:
+        tokens = calc.tokenize(text)
+        postfix = calc.to_postfix(tokens)
+        value = calc.evaluate(postfix)
+        assert calc.Formatter(2, "m").render(value).endswith("m")
+
+
+def test_copies_break_the_chain():
+    tokens = calc.tokenize("3 * 3")
+    assert calc.to_postfix(list(tokens)) == ["3", "3", "*"]  # a copy: no link
+
+
+def test_independent_calls():
+    assert calc.double(4) == 8 and calc.tokenize("1+1") == ["1", "+", "1"]
+
+
+def test_objects_are_not_kept_alive():
+    formatter = calc.Formatter(1)
+    formatter.render(calc.evaluate(["2", "3", "*"]))
+    ref = weakref.ref(formatter)
+    del formatter
+    gc.collect()
+    assert ref() is None, "the tracer kept an object of the suite alive"
+
+
+def test_many_calls():
+    value = calc.evaluate(["1"])
+    for _ in range(40):
+        value = calc.double(value)
+    assert value == 2.0 ** 40
+
+
+if __name__ == "__main__":
+    for name, test in sorted(globals().items()):
+        if name.startswith("test_") and callable(test):
+            test()
