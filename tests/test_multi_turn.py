@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from pipelines.problems.multi_turn import DRIVER, Reason, find_chains, is_chain,
 from pipelines.problems.synthesis import Origin, SynthesisSettings, synthesise
 from sandbox.execute import execute
 from tests.model_fixtures import tiny_gpt2_dir, tiny_gpt2_sampler  # noqa: F401 - fixtures
-from tracer import collector
-from tracer.config import Config
+from tests.tracing import on_path, recording
 
 FIXTURES = Path(__file__).resolve().parent / "chain_fixtures"
 
@@ -23,18 +21,12 @@ FIXTURES = Path(__file__).resolve().parent / "chain_fixtures"
 def chains(tmp_path_factory: pytest.TempPathFactory):
     """Run the chain suite's tests under the tracer, then synthesise single problems and chains."""
     out = tmp_path_factory.mktemp("records")
-    sys.path.insert(0, str(FIXTURES))
-    try:
+    with on_path(FIXTURES):
         suite = importlib.import_module("test_chainpkg")
-        collector.start(Config(out_dir=str(out), include=(str(FIXTURES / "chainpkg"),), engine="python"))
-        try:
+        with recording(out, FIXTURES / "chainpkg"):
             for name in sorted(vars(suite)):
                 if name.startswith("test_"):
                     getattr(suite, name)()
-        finally:
-            collector.stop()
-    finally:
-        sys.path.remove(str(FIXTURES))
     origin = Origin("git", "chainpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     singles, _, _ = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from pipelines.problems.synthesis import Origin, Reason, SynthesisSettings, choo
 from sandbox import wire
 from sandbox.execute import execute
 from sandbox.types import FunctionTest
-from tracer import collector
-from tracer.config import Config
+from tests.tracing import on_path, recording
 
 FIXTURES = Path(__file__).resolve().parent / "synthesis_fixtures"
 
@@ -24,8 +22,7 @@ FIXTURES = Path(__file__).resolve().parent / "synthesis_fixtures"
 def mined(tmp_path_factory: pytest.TempPathFactory):
     """Trace calls of minedpkg.textutil in this process, then synthesise problems from the records."""
     out = tmp_path_factory.mktemp("records")
-    sys.path.insert(0, str(FIXTURES))
-    try:
+    with on_path(FIXTURES):
         import datetime
         import decimal  # noqa: F401 - used by the traced module
 
@@ -33,8 +30,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         from minedpkg import ledger as g
         from minedpkg import textutil as t
 
-        collector.start(Config(out_dir=str(out), include=(str(FIXTURES / "minedpkg"),), engine="python"))
-        try:
+        with recording(out, FIXTURES / "minedpkg"):
             for text in ("An eerie audio idea", "queue", "", "Rhythm myths", "aqueous beauty"):
                 t.vowel_heavy(text)
                 t.vowel_heavy(text, minimum=3)
@@ -76,10 +72,6 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 c.word_score(word, (n,)), c.mode(n)
             for x in (1, 10, 40, -2):
                 g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5)), g.limited_sum([x, 2 * x, -x])
-        finally:
-            collector.stop()
-    finally:
-        sys.path.remove(str(FIXTURES))
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))

@@ -164,7 +164,7 @@ def filter_problem(problem: Problem, sampler: Sampler, params: SamplingParams, s
         except SamplerError as exc:
             return FilterResult(Decision(Reason.SAMPLER_ERROR, str(exc)[:500]), [])
         with session_lock or contextlib.nullcontext():
-            verdicts += _execute(problem, drawn, session, limits)
+            verdicts += execute_samples(problem, drawn, session, limits)
         samples += drawn
         if any(verdict.status == Status.PASSED for verdict in verdicts):
             break
@@ -187,7 +187,7 @@ def filter_problems(problems: Sequence[Problem], sampler: Sampler, params: Sampl
         return list(pool.map(one, problems))
 
 
-def _execute(problem: Problem, samples: list[Sample], session: Session, limits: Limits | None) -> list[Verdict]:
+def execute_samples(problem: Problem, samples: list[Sample], session: Session, limits: Limits | None) -> list[Verdict]:
     """Verdicts for ``samples``; a sandbox that failed to start says nothing about a sample: those run once more."""
     if not samples:
         return []

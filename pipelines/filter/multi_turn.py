@@ -13,9 +13,8 @@ import dataclasses
 from pipelines.filter.models.base import Sample, Sampler, SamplerError, SamplingParams
 from pipelines.gates.base import Decision
 from pipelines.problem import Problem
-from sandbox.execute import execute
 from sandbox.session import Session
-from sandbox.types import Limits, Status
+from sandbox.types import Limits
 
 
 def program_of(problem: Problem, bodies: list[str]) -> str:
@@ -50,16 +49,10 @@ def sample_chain(problem: Problem, sampler: Sampler, params: SamplingParams, see
 def filter_chain(problem: Problem, sampler: Sampler, params: SamplingParams, session: Session,
                  limits: Limits | None = None):
     """Sample the turns in order, run every complete program against the final tests, judge on the host."""
-    from pipelines.filter.model_filter import FilterResult, Reason, judge_samples, seed_for
+    from pipelines.filter.model_filter import FilterResult, Reason, execute_samples, judge_samples, seed_for
 
     try:
         samples = sample_chain(problem, sampler, params, seed_for(problem))
     except SamplerError as exc:
         return FilterResult(Decision(Reason.SAMPLER_ERROR, str(exc)[:500]), [])
-    verdicts = execute(problem, [sample.text for sample in samples], session=session, limits=limits)
-    again = [i for i, verdict in enumerate(verdicts) if verdict.status == Status.SANDBOX_ERROR]
-    if again:
-        for index, verdict in zip(again, execute(problem, [samples[i].text for i in again], session=session,
-                                                 limits=limits), strict=True):
-            verdicts[index] = verdict
-    return judge_samples(problem, samples, verdicts, sampler.name, params)
+    return judge_samples(problem, samples, execute_samples(problem, samples, session, limits), sampler.name, params)
