@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.backends import SANDBOX_UID
+from sandbox.backends import BWRAP_ENV, SANDBOX_UID
 from sandbox.netproxy import IndexProxy
 
 PYTHON = "/usr/bin/python3"
@@ -144,10 +144,12 @@ def _run(phase: str, argv: list[str], script: str, timeout: int, log_path: Path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     timed_out = False
+    # bwrap's own process is PID 1 of the sandbox and keeps the environment it was started with
+    # (``--clearenv`` clears only its child's), so it must not get the caller's.
     privileges = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []} if os.geteuid() == 0 else {}
     with open(log_path, "wb") as log:
         process = subprocess.Popen([*argv, script], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, **privileges)
+                                   start_new_session=True, env=BWRAP_ENV, **privileges)
         try:
             returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
