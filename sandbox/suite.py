@@ -222,6 +222,7 @@ def run_tests(layout: Layout, commands: list[list[str]], env: dict[str, str], li
     writable = [(layout.scratch, layout.src), (layout.toxwork, layout.toxwork), (layout.records, layout.records)]
     readable = [(layout.venv, layout.venv)]
     full_env = {**_base_env(layout, path_dirs), **env}
-    script = "\n".join(["set -e", *(shlex.join(command) for command in commands)])
+    # No ``set -e``: a failing command (a linter before the suite) must not keep the next from running.
+    script = "\n".join(shlex.join(command) for command in commands)
     argv = bwrap_argv(writable, readable, layout.src, full_env, limits.scratch_mb)
     return _run(name, argv, script, limits.test_timeout_s, layout.logs / f"{name}.log")

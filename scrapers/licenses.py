@@ -36,8 +36,8 @@ _TITLES = (
     (re.compile(r"GNU AFFERO GENERAL PUBLIC LICENSE\s+Version 3", re.I), "AGPL-3.0-only"),
     (re.compile(r"GNU GENERAL PUBLIC LICENSE\s+Version 3", re.I), "GPL-3.0-only"),
     (re.compile(r"GNU GENERAL PUBLIC LICENSE\s+Version 2", re.I), "GPL-2.0-only"),
-    (re.compile(r"\b(dedicated|dedicates?|released|placed|put)\b[^.]{0,80}\bpublic domain\b|\bis in the public domain\b", re.I),
-     PUBLIC_DOMAIN),
+    (re.compile(r"\b(dedicated|dedicates?|released|placed|put)\b[^.]{0,80}\bpublic domain\b"
+                r"|\bis in the public domain\b", re.I), PUBLIC_DOMAIN),
 )
 # Free-text license fields beyond ``pypi.TEXT_SPDX``: known licenses that are not on the allow-list.
 EXTRA_TEXT_SPDX = {
@@ -46,9 +46,11 @@ EXTRA_TEXT_SPDX = {
     "lgplv3+": "LGPL-3.0-or-later", "gpl": "GPL-2.0-or-later", "gplv2": "GPL-2.0-only", "gplv2+": "GPL-2.0-or-later",
     "gplv3": "GPL-3.0-only", "gplv3+": "GPL-3.0-or-later", "mpl 2.0": "MPL-2.0", "mpl2": "MPL-2.0",
     "zpl 2.1": "ZPL-2.1", "zpl": "ZPL-2.1", "apache": "Apache-2.0", "apache 2": "Apache-2.0",
-    "apache license, version 2.0": "Apache-2.0", "apache license version 2.0": "Apache-2.0", "bsd 3-clause": "BSD-3-Clause",
+    "apache license, version 2.0": "Apache-2.0", "apache license version 2.0": "Apache-2.0",
+    "bsd 3-clause": "BSD-3-Clause",
     "3-clause bsd": "BSD-3-Clause", "bsd 2-clause": "BSD-2-Clause", "2-clause bsd": "BSD-2-Clause",
-    "simplified bsd": "BSD-2-Clause", "new bsd": "BSD-3-Clause", "modified bsd": "BSD-3-Clause", "expat": "MIT", "the mit license": "MIT",
+    "simplified bsd": "BSD-2-Clause", "new bsd": "BSD-3-Clause", "modified bsd": "BSD-3-Clause", "expat": "MIT",
+    "the mit license": "MIT",
 }
 EXTRA_CLASSIFIER_SPDX = {
     "Public Domain": PUBLIC_DOMAIN,
