@@ -115,6 +115,7 @@ NOTHING_RECORDED = {
 HANGING_TEST = {
     "pyproject.toml": SETUPTOOLS + '[project]\nname = "slowpkg"\nversion = "0.1"\nlicense = "MIT"\n',
     "slowpkg/__init__.py": GCD,
-    "tests/test_slow.py": "import time\nfrom slowpkg import gcd\n\n\ndef test_fast():\n    assert gcd(12, 18) == 6\n\n\n"
-                          "def test_hangs():\n    time.sleep(600)\n\n\ndef test_fast_too():\n    assert gcd(3, 9) == 3\n",
+    "tests/test_slow.py": "import time\nfrom slowpkg import gcd\n\n\ndef test_fast():\n"
+                          "    assert gcd(12, 18) == 6\n\n\ndef test_hangs():\n    time.sleep(600)\n\n\n"
+                          "def test_fast_too():\n    assert gcd(3, 9) == 3\n",
 }
