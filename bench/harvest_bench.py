@@ -60,7 +60,7 @@ def run(argv: Sequence[str] | None = None) -> dict:
     for spec in specs:
         print(f"harvesting {spec} ...", file=sys.stderr)
         result = harvest(spec, settings)
-        prepare = sum(p["seconds"] for p in result.phases if p["phase"] == "prepare")
+        prepare = sum(p["seconds"] for p in result.phases if p["phase"].startswith("prepare"))
         tested = sum(p["seconds"] for p in result.phases if p["phase"].startswith("test"))
         rows.append({
             "package": spec, "ok": result.ok, "reason": result.reason, "prepare_s": prepare, "test_s": tested,

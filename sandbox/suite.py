@@ -170,7 +170,7 @@ def _base_env(layout: Layout, path_dirs: list[Path]) -> dict[str, str]:
 
 
 def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: SuiteLimits,
-            pip_cache: Path | None = None) -> PhaseResult:
+            pip_cache: Path | None = None, name: str = "prepare") -> PhaseResult:
     """Run the install ``steps`` (argv lists, in order) with the index as the only reachable host."""
     for path in (layout.venv, layout.toxwork, layout.records, layout.logs):
         path.mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,7 @@ def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: Suit
             *(shlex.join(step) for step in steps),
         ])
         argv = bwrap_argv(writable, readable, layout.src, env, limits.scratch_mb)
-        result = _run("prepare", argv, script, limits.prepare_timeout_s, layout.logs / "prepare.log")
+        result = _run(name, argv, script, limits.prepare_timeout_s, layout.logs / f"{name}.log")
         result.refused = sorted({f"{d.host}:{d.port}" for d in proxy.log.refused})
     return result
 

@@ -181,7 +181,8 @@ def _prepare(plan: ciconfig.TestPlan, layout: Layout, settings: HarvestSettings,
         result.workarounds.append("tox_to_venv")
         plan.uses_tox = False
         steps, env_python, result.test_deps_from = install_steps(plan, layout)
-        prepared = prepare(layout, steps, settings.index_url, settings.limits, settings.work_dir / "pip-cache")
+        prepared = prepare(layout, steps, settings.index_url, settings.limits, settings.work_dir / "pip-cache",
+                           name="prepare-venv")
         result.phases.append(_phase(prepared))
     return prepared, env_python
 

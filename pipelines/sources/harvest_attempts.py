@@ -163,8 +163,7 @@ def run_attempts(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, trac
                 if install:
                     tried |= set(install)
                     step = tolerant_install([str(env_python), "-m", "pip", "install", "-q"], install, "missing module")
-                    installed = prepare(layout, [step], index_url, limits, pip_cache)
-                    installed.phase = f"prepare-missing-{rounds}"
+                    installed = prepare(layout, [step], index_url, limits, pip_cache, name=f"prepare-missing-{rounds}")
                     result.phases.append(installed)
                     result.workarounds.append("install_missing:" + ",".join(install))
                 continue
