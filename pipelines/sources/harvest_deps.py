@@ -68,7 +68,9 @@ def _clean(item: str) -> str:
 
 def _wanted(item: str, project: str) -> bool:
     name = requirement_name(item)
-    return bool(name) and not NOT_FOR_TESTS.match(name) and (not project or _normal(name) != _normal(project))
+    # pytest itself is installed by the harvester, new enough for our interpreter (old pins crash on 3.11).
+    return (bool(name) and not NOT_FOR_TESTS.match(name) and _normal(name) != "pytest"
+            and (not project or _normal(name) != _normal(project)))
 
 
 def requirement_file_lines(path: Path, root: Path, seen: set[Path] | None = None) -> list[str]:

@@ -24,7 +24,7 @@ from scrapers import ciconfig
 TRACE_ENV = "SFTMINE_TRACE_*"  # tox's pass_env takes a glob: every tracer setting reaches the env
 PASS_ENV = (TRACE_ENV, "PYTEST_ADDOPTS", "PYTHONPATH")
 ATTEMPTS = ("plan", "reset_addopts", "add_tests_init", "unittest_discover")
-PYTEST_TOOLS = ("pytest", "pytest-timeout")
+PYTEST_TOOLS = ("pytest>=7", "pytest-timeout")  # pytest before 6.2.5 cannot run on Python 3.10+
 TASK_RUNNERS = {"inv", "invoke", "make", "nox", "just", "poe", "hatch", "pdm", "poetry", "tox", "doit", "paver"}
 # Commands that check style or build docs: they run no test, and a failing one must not stop the suite.
 NOT_TESTS = {"flake8", "mypy", "black", "isort", "ruff", "pylint", "pre-commit", "sphinx-build", "check-manifest",
@@ -118,10 +118,9 @@ def install_steps(plan: ciconfig.TestPlan, layout: Layout) -> tuple[list[list[st
     extras = sorted(set(plan.extras) | set(ciconfig.TEST_EXTRAS))
     if not plan.skip_install:
         steps.append(_project_install(pip, layout, extras))
-    tox_deps = [d for d in plan.deps if not d.startswith("-") and requirement_name(d)]
-    required = [d for d in tox_deps if requirement_name(d).lower() in ("pytest",)]
-    steps.append([*pip, *required, *PYTEST_TOOLS])
-    optional = [d for d in tox_deps if d not in required] + [d for d in deps.requirements if d not in tox_deps]
+    tox_deps = [d for d in plan.deps if not d.startswith("-") and requirement_name(d).lower() != "pytest"]
+    steps.append([*pip, *PYTEST_TOOLS])
+    optional = [d for d in tox_deps if requirement_name(d)] + [d for d in deps.requirements if d not in tox_deps]
     install = tolerant_install(pip, optional, "test dependency")
     steps += [install] if install else []
     steps += [["sh", "-c", f"{shlex.join(c)} || echo {shlex.quote('sftmine: install command failed')}"]
@@ -178,9 +177,19 @@ def test_commands(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, att
     if attempt == "add_tests_init":
         restore_tests_init(layout.src)
         return [pytest]
-    return [[str(env_python), "-m", "unittest", "discover", "-v"]]
+    # A test directory that is not a package is only found from inside it (ply's test/testlex.py).
+    plain = [d for d in ("tests", "test") if (layout.src / d).is_dir() and not _shipped_init(layout.src / d)]
+    cd = [["cd", str(layout.src / plain[0])]] if plain else []
+    return [*cd, [str(env_python), "-m", "unittest", "discover", "-v"]]
 
 
+def _shipped_init(directory: Path) -> bool:
+    """Whether the project itself made ``directory`` a package (not ``restore_tests_init``)."""
+    init = directory / "__init__.py"
+    return init.is_file() and not init.read_text(errors="replace").startswith(_WRITTEN_MARK)
+
+
+_WRITTEN_MARK = "# Written by sftmine"
 _STDLIB_HOMES = ("collections", "unittest", "typing", "json", "os", "sys", "functools", "itertools", "io")
 
 
@@ -203,7 +212,7 @@ def restore_tests_init(src: Path) -> list[Path]:
             names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                       and node.module == directory.name and node.level == 0 for alias in node.names}
         (directory / "__init__.py").write_text(
-            "# Written by sftmine: the sdist left this file out.\n"
+            f"{_WRITTEN_MARK}: the sdist left this file out.\n"
             "import importlib as _importlib\n"
             f"for _name in {sorted(names)!r}:\n"
             f"    for _home in (None, *{_STDLIB_HOMES!r}):\n"

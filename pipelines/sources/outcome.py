@@ -23,6 +23,7 @@ _ZOPE_LAYER = re.compile(r"^\s*Ran (\d+) tests? with (\d+) failures?, (\d+) erro
 _DOCTEST = re.compile(r"^(\d+) passed and (\d+) failed\.$", re.MULTILINE)
 _DOCTEST_FAILED = re.compile(r"^\*\*\*Test Failed\*\*\* (\d+) failures?\.$", re.MULTILINE)
 _TOX = re.compile(r"^\s*[\w.{}-]+: (OK|FAIL) (?:\(|code )", re.MULTILINE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # colours that tox and pytest may print even into a file
 _MISSING = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '?([A-Za-z_][\w.]*)'?")
 
 
@@ -65,6 +66,7 @@ def _doctest(match: re.Match) -> dict[str, int]:
 
 def parse_outcome(log: str) -> dict[str, int] | None:
     """{"passed", "failed", "skipped", "errors", ...} from the last runner summary in ``log``; None if none."""
+    log = _ANSI.sub("", log)
     last: tuple[int, dict[str, int] | None] | None = None
     candidates = [
         *((m.start(), lambda m=m: _pytest(m.group(0))) for m in _PYTEST_SUMMARY.finditer(log)),
