@@ -81,6 +81,9 @@ TOX_OUT = PYTEST_OUT + "  py311: OK (2.51=setup[1.02]+cmd[1.49] seconds)\n  cong
     # A nested run's summary printed inside the outer runner's report does not decide.
     ("Ran 9 tests in 0.1s\n\nOK\n" + PYTEST_OUT, {"failed": 1, "passed": 2, "errors": 1}),
     ("no tests ran in 0.01s\n", None),
+    # Test modules run one by one as scripts (ply's): their blocks add up.
+    ("Ran 40 tests in 0.1s\n\nOK\nRan 30 tests in 0.1s\n\nFAILED (failures=2)\nRan 2 tests in 0.0s\n\n"
+     "FAILED (errors=2)\n", {"ran": 72, "passed": 68, "failed": 2, "errors": 2}),
     # tox may make pytest print colours into the log (wcwidth's suite did).
     ("\x1b[32m==== \x1b[1m1800 passed\x1b[0m, \x1b[33m11 skipped\x1b[0m\x1b[32m in 45.28s\x1b[0m ====\x1b[0m\n",
      {"passed": 1800, "skipped": 11}),

@@ -4,7 +4,8 @@ An attempt runs in TEST (no network) with the tracer on, pytest told to go on pa
 errors and to stop any one test after ``per_test_timeout_s`` (pytest-timeout). When a run stops on
 ``ModuleNotFoundError``, the module's distribution (``DISTRIBUTIONS`` maps the usual mismatches) is
 installed in a further PREPARE and the attempt reruns, at most ``MAX_INSTALL_ROUNDS`` times; a
-missing module that is the project's own code puts its directory on ``PYTHONPATH`` instead.
+missing module that is the project's own code puts its directory on ``PYTHONPATH`` instead. A
+conftest whose hooks only an older pytest accepts gets pytest 7 the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ DISTRIBUTIONS = {
     "gi": "", "tkinter": "", "_tkinter": "", "win32api": "", "win32con": "", "pywintypes": "", "winreg": "",
     "_winapi": "", "msvcrt": "", "AppKit": "", "Foundation": "", "objc": "",
 }
+# A conftest written for an older pytest (hooks with ``path`` arguments, removed in pytest 8).
+OLD_PYTEST_HOOKS = "are declared in the hookimpl but can not be found in the hookspec"
+OLDER_PYTEST = "pytest>=7,<8"
 NEVER_INSTALL = {"tests", "test", "testing", "conftest", "setup", "helpers", "utils", "common", "fixtures"}
 
 
@@ -132,6 +136,8 @@ def run_attempts(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, trac
         while True:
             shutil.rmtree(layout.records, ignore_errors=True)
             commands = test_commands(plan, layout, env_python, attempt)
+            if not commands:
+                break
             env = {**trace_env, "PYTEST_ADDOPTS": addopts}
             if pythonpath:
                 env["PYTHONPATH"] = os.pathsep.join(pythonpath)
@@ -151,10 +157,14 @@ def run_attempts(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, trac
                 result.timed_out = True
                 return result
             install, local = _split_missing(missing, own, tried)
+            if OLD_PYTEST_HOOKS in log and OLDER_PYTEST not in tried:
+                install.append(OLDER_PYTEST)
             extra_path = [p for p in _pythonpath(layout, local) if p not in pythonpath]
             record.reason = "ran" if tests_ran(outcome) else "no_tests_ran"
             if (install or extra_path) and rounds < MAX_INSTALL_ROUNDS:
-                record.reason += "; missing modules: " + ", ".join(missing)
+                done = [f"installing {', '.join(install)}"] if install else []
+                done += [f"on PYTHONPATH: {', '.join(local)}"] if extra_path else []
+                record.reason += "; " + "; ".join(done)
                 result.attempts.append(record.__dict__)
                 rounds += 1
                 if extra_path:

@@ -4,7 +4,8 @@ Runners: pytest (``=== 3 passed, 1 failed in 0.12s ===``), unittest and nose and
 tests`` then ``OK``/``FAILED (...)``), zope.testrunner (``Total: N tests, F failures, E errors``
 or ``Ran N tests with F failures, E errors``), doctest (``N passed and M failed.``). The runner
 whose summary comes last decides the counts (an outer runner prints its summary after whatever
-nested runs printed). tox's verdict (``py311: OK``/``FAIL``) is added as ``tox_ok``/``tox_failed``.
+nested runs printed); unittest's blocks add up (test modules run one by one as scripts). tox's
+verdict (``py311: OK``/``FAIL``) is added as ``tox_ok``/``tox_failed``.
 Also here: the modules a run could not import (``ModuleNotFoundError: No module named X``).
 """
 
@@ -37,7 +38,7 @@ def _pytest(text: str) -> dict[str, int] | None:
 
 def _unittest(log: str, ran_match: re.Match) -> dict[str, int]:
     counts = {"ran": int(ran_match.group(1))}
-    results = [m for m in _UNITTEST_RESULT.finditer(log) if m.start() > ran_match.start()]
+    results = [m for m in _UNITTEST_RESULT.finditer(log, ran_match.end())]
     details = results[0].group(2) or "" if results else ""
     names = {"failures": "failed", "errors": "errors", "skipped": "skipped", "successes": "passed"}
     for part in filter(None, (p.strip() for p in details.split(","))):
@@ -80,6 +81,13 @@ def parse_outcome(log: str) -> dict[str, int] | None:
         position, read = max(candidates, key=lambda item: item[0])
         last = (position, read())
     counts = dict(last[1]) if last and last[1] else {}
+    ran = list(_UNITTEST_RAN.finditer(log))
+    if ran and last and last[0] == ran[-1].start():
+        # unittest blocks add up: test modules that call unittest.main() at import (ply) each print one.
+        counts = {}
+        for block in (_unittest(log, match) for match in ran):
+            for key, value in block.items():
+                counts[key] = counts.get(key, 0) + value
     verdicts = _TOX.findall(log)
     if verdicts:
         counts["tox_ok" if verdicts[-1] == "OK" else "tox_failed"] = 1
