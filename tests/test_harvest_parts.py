@@ -122,6 +122,8 @@ def test_layouts_and_task_runners(tmp_path: Path) -> None:
     commands, changes = adapted_commands(plan, root)
     assert commands == [["python", "-m", "pytest", "tests.py"], ["pytest", "-q"]]
     assert changes == ["dropped flake8 src", "task runner inv ci -> pytest"]
+    wrapped = ciconfig.TestPlan(origin="tox.ini", uses_tox=True, commands=[["uv", "run", "--active", "py.test", "."]])
+    assert adapted_commands(wrapped, root) == ([["py.test", "."]], ["unwrapped uv run --active py.test ."])
 
 
 def test_license_text_first_then_metadata(tmp_path: Path) -> None:

@@ -144,12 +144,28 @@ def _program(command: list[str]) -> str:
     return Path(words[0]).name if words else ""
 
 
+RUN_WRAPPERS = {"uv", "poetry", "pdm", "pipenv", "hatch", "rye"}  # ``uv run pytest`` is pytest in our env
+
+
+def _unwrapped(command: list[str]) -> list[str]:
+    """``uv run --active py.test -v .`` -> ``py.test -v .`` (the env is already the one they would make)."""
+    if len(command) > 2 and Path(command[0]).name in RUN_WRAPPERS and command[1] == "run":
+        rest = command[2:]
+        while rest and rest[0].startswith("-"):
+            rest = rest[1:]
+        return rest or command
+    return command
+
+
 def adapted_commands(plan: ciconfig.TestPlan, root: Path) -> tuple[list[list[str]], list[str]]:
     """The plan's commands with task runners replaced by pytest and style checks dropped; what changed."""
     if plan.origin.startswith("discovered"):
         return [["python", "-m", "pytest", *test_targets(root)]], []
     commands, changes = [], []
-    for command in plan.commands:
+    for original in plan.commands:
+        command = _unwrapped(original)
+        if command != original:
+            changes.append(f"unwrapped {shlex.join(original)}")
         program = _program(command)
         if program in TASK_RUNNERS or command[1:2] == ["setup.py"] and command[2:3] == ["test"]:
             changes.append(f"task runner {shlex.join(command)} -> pytest")
