@@ -180,7 +180,9 @@ def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: Suit
     env = _base_env(layout, [layout.venv / "bin"])
     proxy_url = f"http://127.0.0.1:{FORWARD_PORT}"
     env.update({"HTTPS_PROXY": proxy_url, "HTTP_PROXY": proxy_url, "https_proxy": proxy_url,
-                "http_proxy": proxy_url, "PIP_INDEX_URL": _simple_index(index_url)})
+                "http_proxy": proxy_url, "PIP_INDEX_URL": _simple_index(index_url),
+                # uv (tox-uv) trusts only its own roots unless told to use the system's, as pip does.
+                "UV_NATIVE_TLS": "1", "UV_SYSTEM_CERTS": "1", "UV_INDEX_URL": _simple_index(index_url)})
     if pip_cache is not None:
         pip_cache.mkdir(parents=True, exist_ok=True)
         _owned_by_sandbox(pip_cache)
