@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -24,6 +25,9 @@ from sandbox.suite import PYTHON, Layout, PhaseResult, SuiteLimits, prepare, run
 from scrapers import ciconfig
 
 MAX_INSTALL_ROUNDS = 3
+# Test modules that could not be imported (pytest, unittest): a later attempt may do better.
+COLLECTION_ERRORS = re.compile(r"^ERROR collecting |ImportError while importing test module|"
+                               r"Failed to import test module", re.MULTILINE)
 FULL_LOG_BYTES = 8 << 20
 # Import names whose distribution is called otherwise; any other name is installed as itself.
 DISTRIBUTIONS = {
@@ -122,12 +126,24 @@ def pytest_addopts(site: Path, per_test_timeout_s: int) -> str:
     return " ".join(options)
 
 
+def _ran_count(outcome: dict) -> int:
+    return outcome.get("passed", 0) + outcome.get("failed", 0)
+
+
 def run_attempts(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, trace_env: dict[str, str],
                  limits: SuiteLimits, index_url: str, pip_cache: Path, addopts: str) -> AttemptsResult:
-    """Run the attempts in order until one runs tests; install missing modules between reruns."""
+    """Run the attempts in order until one runs tests cleanly; install missing modules between reruns.
+
+    A run that ran tests but could not collect some modules is kept while later attempts try to do
+    better (a written ``tests/__init__.py`` often lets every module import); the attempt that ran
+    the most tests wins, with its records.
+    """
     from pipelines.sources.harvest_plan import ATTEMPTS
 
     result = AttemptsResult()
+    best: tuple[str, dict, PhaseResult] | None = None
+    kept = layout.root / "records-best"
+    shutil.rmtree(kept, ignore_errors=True)
     own = set(source_modules(layout.src))
     tried: set[str] = set()
     pythonpath: list[str] = []
@@ -154,8 +170,8 @@ def run_attempts(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, trac
             if tested.timed_out:
                 record.reason = "test_timeout"
                 result.attempts.append(record.__dict__)
-                result.timed_out = True
-                return result
+                result.timed_out = best is None
+                return _with_best(result, best, kept, layout)
             install, local = _split_missing(missing, own, tried)
             if OLD_PYTEST_HOOKS in log and OLDER_PYTEST not in tried:
                 install.append(OLDER_PYTEST)
@@ -179,11 +195,28 @@ def run_attempts(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, trac
                 continue
             result.attempts.append(record.__dict__)
             break
-        if tests_ran(outcome):
-            result.ran = True
-            if attempt != "plan":
-                result.workarounds.append(attempt)
-            return result
+        if tests_ran(outcome) and (best is None or _ran_count(outcome) > _ran_count(best[1])):
+            shutil.rmtree(kept, ignore_errors=True)
+            if layout.records.is_dir():
+                layout.records.rename(kept)
+            best = (attempt, outcome, tested)
+        if best is not None and not COLLECTION_ERRORS.search(log):
+            break
+    return _with_best(result, best, kept, layout)
+
+
+def _with_best(result: AttemptsResult, best: tuple[str, dict, PhaseResult] | None, kept: Path,
+               layout: Layout) -> AttemptsResult:
+    """The result as of the attempt that ran the most tests, its records back in place."""
+    if best is None:
+        return result
+    attempt, result.outcome, result.last = best
+    shutil.rmtree(layout.records, ignore_errors=True)
+    if kept.is_dir():
+        kept.rename(layout.records)
+    result.ran, result.attempt = True, attempt
+    if attempt != "plan":
+        result.workarounds.append(attempt)
     return result
 
 
