@@ -5,8 +5,8 @@ pytest and pytest-timeout, in a venv or the project's tox env. Optional parts ar
 tolerantly: all at once, else one by one, else by name without the version, and what still fails
 is only logged. TEST attempts, in order: the plan's own commands (task runners such as ``inv ci``,
 ``make test`` or ``nox`` replaced by the suite they run), pytest without the configured
-``addopts``, the same with a written ``tests/__init__.py``, unittest discovery, then test modules
-that run themselves (``unittest.main()``) one by one.
+``addopts``, the same with a written ``tests/__init__.py``, the same without conftest files,
+unittest discovery, then test modules that run themselves (``unittest.main()``) one by one.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from scrapers import ciconfig
 
 TRACE_ENV = "SFTMINE_TRACE_*"  # tox's pass_env takes a glob: every tracer setting reaches the env
 PASS_ENV = (TRACE_ENV, "PYTEST_ADDOPTS", "PYTHONPATH")
-ATTEMPTS = ("plan", "reset_addopts", "add_tests_init", "unittest_discover", "test_scripts")
+ATTEMPTS = ("plan", "reset_addopts", "add_tests_init", "no_conftest", "unittest_discover", "test_scripts")
 MAX_TEST_SCRIPTS = 50
 PYTEST_TOOLS = ("pytest>=7", "pytest-timeout")  # pytest before 6.2.5 cannot run on Python 3.10+
 TASK_RUNNERS = {"inv", "invoke", "make", "nox", "just", "poe", "hatch", "pdm", "poetry", "tox", "doit", "paver"}
@@ -195,6 +195,8 @@ def test_commands(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, att
     if attempt == "add_tests_init":
         restore_tests_init(layout.src)
         return [pytest]
+    if attempt == "no_conftest":  # a conftest written for a pytest that cannot run here (html5lib's)
+        return [[*pytest, "--noconftest"]]
     # A test directory that is not a package is only found from inside it.
     plain = [d for d in ("tests", "test") if (layout.src / d).is_dir() and not _shipped_init(layout.src / d)]
     cd = [["cd", str(layout.src / plain[0])]] if plain else []
