@@ -17,6 +17,8 @@ SANDBOX_UID = 65534  # nobody: bwrap started as root would keep capabilities and
 SANDBOX_PYTHON = "/usr/bin/python3"
 DEFAULT_IMAGE = os.environ.get("SFTMINE_SANDBOX_IMAGE", "sftmine-sandbox:bookworm-1")
 SCRATCH_MB = 256
+# bwrap's own process keeps the environment it is started with; it gets nothing of the caller's.
+BWRAP_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 class BackendUnavailable(RuntimeError):
@@ -78,7 +80,7 @@ class BwrapBackend:
         """Start bwrap as an unprivileged uid."""
         if shutil.which("bwrap") is None:
             raise BackendUnavailable("bwrap is not installed: run scripts/setup.sh install")
-        return _popen(self.argv(server_argv, env), **_drop_privileges())
+        return _popen(self.argv(server_argv, env), env=BWRAP_ENV, **_drop_privileges())
 
     def stop(self, process: subprocess.Popen) -> None:
         """Killing bwrap kills the namespace (--die-with-parent and PID 1 semantics)."""

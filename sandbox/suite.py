@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.backends import SANDBOX_UID
+from sandbox.backends import BWRAP_ENV, SANDBOX_UID
 from sandbox.netproxy import IndexProxy
 
 PYTHON = "/usr/bin/python3"
@@ -144,10 +144,12 @@ def _run(phase: str, argv: list[str], script: str, timeout: int, log_path: Path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     timed_out = False
+    # bwrap's own process is PID 1 of the sandbox and keeps the environment it was started with
+    # (``--clearenv`` clears only its child's), so it must not get the caller's.
     privileges = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []} if os.geteuid() == 0 else {}
     with open(log_path, "wb") as log:
         process = subprocess.Popen([*argv, script], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, **privileges)
+                                   start_new_session=True, env=BWRAP_ENV, **privileges)
         try:
             returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -168,7 +170,7 @@ def _base_env(layout: Layout, path_dirs: list[Path]) -> dict[str, str]:
 
 
 def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: SuiteLimits,
-            pip_cache: Path | None = None) -> PhaseResult:
+            pip_cache: Path | None = None, name: str = "prepare") -> PhaseResult:
     """Run the install ``steps`` (argv lists, in order) with the index as the only reachable host."""
     for path in (layout.venv, layout.toxwork, layout.records, layout.logs):
         path.mkdir(parents=True, exist_ok=True)
@@ -178,7 +180,9 @@ def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: Suit
     env = _base_env(layout, [layout.venv / "bin"])
     proxy_url = f"http://127.0.0.1:{FORWARD_PORT}"
     env.update({"HTTPS_PROXY": proxy_url, "HTTP_PROXY": proxy_url, "https_proxy": proxy_url,
-                "http_proxy": proxy_url, "PIP_INDEX_URL": _simple_index(index_url)})
+                "http_proxy": proxy_url, "PIP_INDEX_URL": _simple_index(index_url),
+                # uv (tox-uv) trusts only its own roots unless told to use the system's, as pip does.
+                "UV_NATIVE_TLS": "1", "UV_SYSTEM_CERTS": "1", "UV_INDEX_URL": _simple_index(index_url)})
     if pip_cache is not None:
         pip_cache.mkdir(parents=True, exist_ok=True)
         _owned_by_sandbox(pip_cache)
@@ -193,7 +197,7 @@ def prepare(layout: Layout, steps: list[list[str]], index_url: str, limits: Suit
             *(shlex.join(step) for step in steps),
         ])
         argv = bwrap_argv(writable, readable, layout.src, env, limits.scratch_mb)
-        result = _run("prepare", argv, script, limits.prepare_timeout_s, layout.logs / "prepare.log")
+        result = _run(name, argv, script, limits.prepare_timeout_s, layout.logs / f"{name}.log")
         result.refused = sorted({f"{d.host}:{d.port}" for d in proxy.log.refused})
     return result
 
@@ -220,6 +224,7 @@ def run_tests(layout: Layout, commands: list[list[str]], env: dict[str, str], li
     writable = [(layout.scratch, layout.src), (layout.toxwork, layout.toxwork), (layout.records, layout.records)]
     readable = [(layout.venv, layout.venv)]
     full_env = {**_base_env(layout, path_dirs), **env}
-    script = "\n".join(["set -e", *(shlex.join(command) for command in commands)])
+    # No ``set -e``: a failing command (a linter before the suite) must not keep the next from running.
+    script = "\n".join(shlex.join(command) for command in commands)
     argv = bwrap_argv(writable, readable, layout.src, full_env, limits.scratch_mb)
     return _run(name, argv, script, limits.test_timeout_s, layout.logs / f"{name}.log")

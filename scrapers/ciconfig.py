@@ -25,7 +25,9 @@ PY_FACTORS = (PY_FACTOR, PY_VERSION, f"py{sys.version_info.major}", "py", "pytho
 OPEN_RANGE_END = 20  # "py3{10-}" means 10 and up
 NON_TEST_ENVS = {"lint", "flake8", "docs", "doc", "mypy", "typing", "type", "pre-commit", "precommit", "pep8",
                  "style", "format", "black", "isort", "coverage", "cover", "build", "release", "dev", "bandit",
-                 "pylint", "ruff", "check", "checks", "spelling", "manifest", "readme", "clean", "report", "docs-links"}
+                 "pylint", "ruff", "check", "checks", "spelling", "manifest", "readme", "clean", "report", "docs-links",
+                 "packaging", "pkg", "typecheck", "types", "codecov", "coveralls", "publish", "upload", "bench",
+                 "benchmark", "benchmarks", "profile", "venv", "devenv", "changelog", "towncrier", "safety", "audit"}
 TEST_EXTRAS = ("test", "tests", "testing")
 
 
@@ -107,7 +109,8 @@ def choose_env(envs: list[str]) -> str:
                 return env
     for env in envs:
         pythons = {f for f in factors(env) if re.fullmatch(r"py(py)?\d*", f)}
-        if not pythons and not factors(env) & NON_TEST_ENVS:
+        words = set(re.split(r"[-_]", env))  # coverage_report is no test env either
+        if not pythons and not factors(env) & NON_TEST_ENVS and not words & NON_TEST_ENVS:
             return env
     return "py"
 

@@ -112,6 +112,7 @@ def test_applies_or_and_negation(condition: str, expected: bool) -> None:
     (["flake8", "mypy", "unit", "docs"], "unit"),
     (["py38", "test"], "test"),                    # another python's env is never picked
     (["lint", "docs"], "py"),
+    (["py27", "py39", "coverage_report", "packaging", "codecov"], "py"),  # hyperlink's: no test env among them
     (["py38", "pypy3"], "py"),
     ([], "py"),
 ])

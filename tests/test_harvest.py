@@ -58,8 +58,10 @@ def test_git_repo_with_tox_harvested_end_to_end(bare_repo: Path, sandbox_tmp: Pa
     assert result.ok, (result.reason, result.detail, result.log_tail)
     head = subprocess.run(["git", "-C", str(bare_repo), "rev-parse", "main"], capture_output=True, text=True).stdout
     assert result.commit == head.strip() and result.license == "MIT"
+    assert result.license_from == "pyproject.toml [project] license"
     assert result.plan["uses_tox"] and result.plan["tox_env"] == "py311"
-    assert result.outcome == {"passed": 2}
+    assert result.outcome == {"passed": 2, "tox_ok": 1}
+    assert [a["reason"] for a in result.attempts] == ["ran"] and "tox run" in result.attempts[0]["commands"][0]
     records = [json.loads(line) for path in Path(result.records_dir).glob("*.jsonl")
                for line in path.read_text().splitlines()]
     calls = {(r["qualname"], json.dumps(r["args"])): r for r in records if "summary" not in r}

@@ -38,7 +38,8 @@ from sandbox.types import FunctionTest
         ("", False, LICENSE_UNKNOWN),
         ("   ", False, LICENSE_UNKNOWN),
         ("Proprietary-Foo", False, LICENSE_UNKNOWN),
-        ("LicenseRef-Public-Domain", False, LICENSE_UNKNOWN),
+        ("LicenseRef-Public-Domain", False, LICENSE_NOT_ALLOWED),  # known without an SPDX id, not allowed
+        ("LGPL-2.1-only", False, LICENSE_NOT_ALLOWED),
         ("MIT AND Proprietary-Foo", False, LICENSE_UNKNOWN),  # the unknown part decides
         ("MIT OR Proprietary-Foo", True, ""),  # decided without the unknown part
         ("GPL-3.0-only AND Proprietary-Foo", False, LICENSE_NOT_ALLOWED),  # decided without it too

@@ -4,9 +4,10 @@ The expression in ``Provenance.license`` is parsed with ``license-expression`` a
 license list (ids are case-insensitive; deprecated ids such as ``GPL-3.0`` resolve to their current
 form). ``OR`` needs one permitted alternative, ``AND`` needs every part, and ``X WITH exception`` is
 judged by ``X`` (an SPDX exception only grants extra permissions; an unknown exception is unknown).
-The outcome is three-valued: an id that is neither on the SPDX list nor on the allow-list is
-unknown, and the problem is rejected as ``license_unknown`` unless the rest of the expression
-decides without it (``MIT OR Foo`` is allowed, ``GPL-3.0-only AND Foo`` is not allowed).
+The outcome is three-valued: an id that is neither on the SPDX list (nor in ``KNOWN_REFS``, such as
+``LicenseRef-Public-Domain``) nor on the allow-list is unknown, and the problem is rejected as
+``license_unknown`` unless the rest of the expression decides without it (``MIT OR Foo`` is
+allowed, ``GPL-3.0-only AND Foo`` is not allowed).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class Reason(StrEnum):
 LICENSE_UNKNOWN, LICENSE_NOT_ALLOWED = Reason.UNKNOWN.value, Reason.NOT_ALLOWED.value
 # Competitive tasks carry no code license: the sites' terms and their noai signals are honoured at scrape.
 SITE_SOURCES = frozenset({"codeforces", "atcoder"})
+
+# Licenses without an SPDX id that are known all the same (rejected as not allowed, not as unknown).
+KNOWN_REFS = frozenset({"LicenseRef-Public-Domain"})
 
 DEFAULT_ALLOWED: frozenset[str] = frozenset({
     "MIT", "MIT-0", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "Apache-2.0", "ISC", "PSF-2.0", "Python-2.0",
@@ -84,8 +88,8 @@ def _judge(node: object, allowed: frozenset[str], unknown_as: bool) -> bool:
 
 @cache
 def _known() -> frozenset[str]:
-    """Casefolded keys of every license the SPDX index knows."""
-    return frozenset(key.casefold() for key in _licensing().known_symbols)
+    """Casefolded keys of every license the SPDX index knows, and of ``KNOWN_REFS``."""
+    return frozenset(key.casefold() for key in (*_licensing().known_symbols, *KNOWN_REFS))
 
 
 def license_allowed(expression: str, allowed: frozenset[str] = DEFAULT_ALLOWED) -> tuple[bool, str]:

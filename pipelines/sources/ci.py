@@ -71,8 +71,8 @@ def judged(result: dict) -> Harvested:
 
 def summary(result: dict) -> dict:
     """A project's line in ``harvest.jsonl``: what ran, how it went, and why not."""
-    keys = ("spec", "source", "name", "version", "commit", "license", "ok", "reason", "detail", "outcome", "records",
-            "functions", "engine", "seconds", "workarounds", "roots")
+    keys = ("spec", "source", "name", "version", "commit", "license", "license_from", "ok", "reason", "detail",
+            "outcome", "records", "functions", "engine", "seconds", "workarounds", "roots")
     row = {key: result.get(key) for key in keys}
     row["detail"] = (row["detail"] or "")[:300]
     return row
