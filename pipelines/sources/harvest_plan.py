@@ -109,9 +109,12 @@ def install_steps(plan: ciconfig.TestPlan, layout: Layout) -> tuple[list[list[st
     if plan.uses_tox:
         env_python = layout.toxwork / plan.tox_env / "bin" / "python"
         pip = [str(env_python), "-m", "pip", "install", "-q"]
+        ensurepip = [str(env_python), "-m", "ensurepip"]
         steps += [
             [str(venv_bin / "pip"), "install", "-q", "tox>=4.11"],
             [str(venv_bin / "tox"), "run", "-e", plan.tox_env, "--notest", "--workdir", str(layout.toxwork)],
+            # tox-uv makes envs without pip.
+            ["sh", "-c", f"{shlex.join(pip[:3])} --version >/dev/null 2>&1 || {shlex.join(ensurepip)}"],
             [*pip, *PYTEST_TOOLS],
         ]
         install = tolerant_install(pip, deps.requirements, "declared test dependency")
