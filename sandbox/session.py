@@ -16,8 +16,8 @@ from sandbox.types import Limits
 
 _HERE = Path(__file__).resolve().parent
 # Modules shipped into the sandbox as source, in import order; they import only the stdlib.
-_SHIPPED = (("sandbox.wire", _HERE / "wire.py"), ("sandbox.candidate", _HERE / "candidate.py"),
-            ("sandbox.forkserver", _HERE / "forkserver.py"))
+_SHIPPED = (("sandbox.wire_objects", _HERE / "wire_objects.py"), ("sandbox.wire", _HERE / "wire.py"),
+            ("sandbox.candidate", _HERE / "candidate.py"), ("sandbox.forkserver", _HERE / "forkserver.py"))
 _LOADER = """\
 import json, sys, types
 package = types.ModuleType("sandbox"); package.__path__ = []; sys.modules["sandbox"] = package

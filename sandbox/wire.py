@@ -40,7 +40,8 @@ import math
 import re
 import sys
 import types
-from dataclasses import dataclass
+
+from sandbox.wire_objects import ClassRef, EnumMember, NamedTupleValue, ObjectValue, build_object, plain_class, state_of
 
 MAX_DEPTH = 64
 # Python refuses to turn longer ints into decimal text (sys.int_info.default_max_str_digits).
@@ -60,68 +61,9 @@ _MAPPINGS = {
 _MAPPING_TAGS = {kind.__name__: kind for kind in _MAPPINGS}
 CANDIDATE_MODULE = "__candidate__"  # the module name candidates' code runs under in the sandbox
 STDLIB = frozenset(sys.stdlib_module_names)
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    """A class the problem defines, passed or returned as a value, as the host sees it (by name)."""
-
-    cls: str
-
-
-@dataclass(frozen=True)
-class EnumMember:
-    """An enum member of a problem's own class, as the host sees it (no class to build it from)."""
-
-    cls: str
-    name: str
-
-
-@dataclass(frozen=True)
-class NamedTupleValue:
-    """A namedtuple of a problem's own class, as the host sees it."""
-
-    cls: str
-    values: tuple
-
-
-@dataclass(frozen=True)
-class ObjectValue:
-    """An object of a problem's own class, as the host sees it: the class name and its attributes."""
-
-    cls: str
-    state: dict
-
-
-def plain_class(kind: type) -> bool:
-    """A class whose objects are their attributes: no built-in base but ``object`` (a ``dict`` subclass's
-    items, an exception's args or a class object would be lost)."""
-    return not issubclass(kind, type) and all(base is object or base.__module__ != "builtins" for base in kind.__mro__)
-
-
-def state_of(obj: object) -> dict:
-    """An object's attributes: its ``__dict__`` and set ``__slots__`` (mangled names as stored)."""
-    attributes = getattr(obj, "__dict__", None)
-    state = dict(attributes) if type(attributes) is dict else {}
-    for klass in type(obj).__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot.startswith("__") and not slot.endswith("__"):
-                slot = f"_{klass.__name__.lstrip('_')}{slot}"
-            if slot not in ("__dict__", "__weakref__") and slot not in state:
-                try:
-                    state[slot] = object.__getattribute__(obj, slot)
-                except AttributeError:
-                    continue
-    return state
-
-
-def build_object(kind: type, state: dict) -> object:
-    """An object of ``kind`` given these attributes, without calling its constructor."""
-    obj = kind.__new__(kind)
-    for name, value in state.items():
-        object.__setattr__(obj, name, value)
-    return obj
+# The problem's own classes as values live in ``wire_objects``; their names are part of this module's API.
+__all__ = ["ClassRef", "EnumMember", "NamedTupleValue", "ObjectValue", "Unencodable", "build_object", "decode",
+           "dumps", "encode", "has_named", "loads", "loads_json", "plain_class", "state_of"]
 
 
 def _builtin_name(value: object) -> str | None:
