@@ -21,10 +21,11 @@ import contextlib
 import dataclasses
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from pipelines.filter.models.base import Sample, Sampler, SamplerError, SamplingParams
 from pipelines.filter.passk import pass_at
@@ -34,6 +35,9 @@ from pipelines.problem import Problem
 from sandbox.execute import execute
 from sandbox.session import Session
 from sandbox.types import Limits, Status, Verdict
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 STAGE = Stage.FILTER.value
 MODES = ("early", "full")
@@ -181,10 +185,15 @@ def filter_problems(problems: Sequence[Problem], sampler: Sampler, params: Sampl
                               session_lock=lock)
 
     lock = threading.Lock()
-    if concurrency <= 1 or len(problems) <= 1:
-        return [one(problem) for problem in problems]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(problems)), thread_name_prefix="filter") as pool:
-        return list(pool.map(one, problems))
+    return in_flight(one, problems, concurrency)
+
+
+def in_flight(function: Callable[[T], R], items: Sequence[T], width: int) -> list[R]:
+    """``function`` over ``items``, up to ``width`` at once on threads; results in the order of ``items``."""
+    if width <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(width, len(items)), thread_name_prefix="filter") as pool:
+        return list(pool.map(function, items))
 
 
 def execute_samples(problem: Problem, samples: list[Sample], session: Session, limits: Limits | None) -> list[Verdict]:

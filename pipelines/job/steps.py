@@ -110,7 +110,7 @@ def harvest_project(spec: str, settings: JobSettings) -> list[Element]:
         harvest_settings = HarvestSettings(
             work_dir=settings.work, index_url=settings.index_url, max_pairs=settings.max_pairs,
             limits=SuiteLimits(prepare_timeout_s=settings.prepare_timeout, test_timeout_s=settings.test_timeout))
-        result = harvest_one(spec, harvest_settings, tag=key[:12]).result
+        result = harvest_one(spec, harvest_settings, tag=key[:12])
         log(f"[harvest] {spec}: {'ok' if result['ok'] else 'FAILED ' + result['reason']}, {result['records']} "
             f"records, {result['functions']} functions, {result['seconds']:.0f}s")
         return {**result, "key": key}
@@ -263,22 +263,13 @@ def filter_group_step(elements: list[Element], settings: JobSettings) -> list[El
     """The filter over a group of elements (a shard): its problems are filtered up to ``--concurrency`` at
     once against a server or a transformers model (llama.cpp: one at a time), each stored under its own key
     as it finishes, so a rerun redoes only unfinished problems; every other element passes untouched."""
+    from pipelines.filter.model_filter import in_flight
     from pipelines.filter.models.factory import describe_backend
 
     problems = [payload for kind, payload in elements if kind == PROBLEM]
-    out = [element for element in elements if element[0] != PROBLEM]
     batching = describe_backend(settings.model, settings.model_backend) in ("http", "transformers")
-    width = settings.concurrency if batching else 1
-    if width > 1 and len(problems) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(width, len(problems)), thread_name_prefix="filter") as pool:
-            for result in pool.map(lambda data: filter_step(data, settings), problems):
-                out += result
-        return out
-    for data in problems:
-        out += filter_step(data, settings)
-    return out
+    results = in_flight(lambda data: filter_step(data, settings), problems, settings.concurrency if batching else 1)
+    return [*(element for element in elements if element[0] != PROBLEM), *(e for result in results for e in result)]
 
 
 def filter_step(data: dict, settings: JobSettings) -> list[Element]:

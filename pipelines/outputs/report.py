@@ -123,8 +123,7 @@ def build_report(stage: str, kept: list[Problem], rejects: list[Reject], counts:
         "funnel": _records(funnel),
         "rejected_by_reason": {f"{row['stage']}/{row['reason']}": row["count"] for row in sorted(
             _records(reasons_table(rejects)), key=lambda row: (row["stage"], row["reason"]))},
-        "per_source": {source: dict(Counter(p.provenance.source for p in kept))[source]
-                       for source in sorted({p.provenance.source for p in kept})},
+        "per_source": dict(sorted(Counter(p.provenance.source for p in kept).items())),
         "per_package": {row.pop("package"): row for row in _records(packages_table(kept, rejects))},
         "harvest": {"projects": len(harvest), "ok": sum(bool(row["ok"]) for row in harvest),
                     "failures": dict(sorted(Counter(row["reason"] for row in harvest if not row["ok"]).items())),

@@ -54,9 +54,9 @@ class Harvested:
         return bool(self.result["ok"])
 
 
-def harvest_one(spec: str, settings: HarvestSettings, tag: str = "") -> Harvested:
-    """Harvest one project (see ``harvest.harvest``) and say how it went for the funnel."""
-    return judged(asdict(harvest(spec, settings, tag)))
+def harvest_one(spec: str, settings: HarvestSettings, tag: str = "") -> dict:
+    """Harvest one project (see ``harvest.harvest``); its result as the store keeps it."""
+    return asdict(harvest(spec, settings, tag))
 
 
 def judged(result: dict) -> Harvested:
