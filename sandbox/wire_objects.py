@@ -39,6 +39,11 @@ class ObjectValue:
     cls: str
     state: dict
 
+    def __hash__(self) -> int:
+        # By class alone: the attributes may hold lists; equal objects still hash equal, so a set or a
+        # dict key of such objects (a frozenset of packaging's Tags) decodes on the host.
+        return hash(self.cls)
+
 
 def plain_class(kind: type) -> bool:
     """A class whose objects are their attributes: no built-in base but ``object`` (a ``dict`` subclass's

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.gates import determinism
+from pipelines.problems import synthesis
 from pipelines.problems.standalone import Reason as Standalone
 from pipelines.problems.synthesis import Origin, Reason, SynthesisSettings, choose_tests, synthesise, to_test
 from sandbox import wire
@@ -285,3 +286,13 @@ def test_tests_that_an_identity_body_passes_are_rejected() -> None:
     assert _echoed_argument(echo) == 0  # `return string` passes them all: dequote's tests without quotes
     assert _echoed_argument([*echo, FunctionTest(args=['"q"', 1], expected="q")]) is None
     assert _echoed_argument([*echo, FunctionTest(args=["", 1], raises="ValueError")]) is None
+
+
+def test_a_problem_the_contract_refuses_is_a_reject_not_a_crash_later() -> None:
+    from tests.test_problem import function_problem
+
+    good = function_problem()
+    assert synthesis._checked(good) == (good, "", "")
+    bad = function_problem(tests=[FunctionTest(args=[1], expected={"set": [{"list": [1]}]})])  # unhashable member
+    problem, reason, detail = synthesis._checked(bad)
+    assert problem is None and reason == Reason.INVALID and "tests[0].expected" in detail

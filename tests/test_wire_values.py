@@ -120,6 +120,18 @@ def test_objects_of_the_problems_classes_by_their_attributes() -> None:
         wire.decode({"object": ["Point", {"dict": [[1, 2]]}]})
 
 
+def test_objects_as_set_members_and_dict_keys_decode_on_the_host() -> None:
+    # packaging's parse_tag returns a frozenset of Tag objects: the host has no Tag class to hash.
+    encoded = wire.encode(frozenset({Point(1, [2]), Point(3, [4])}))
+    host = wire.decode(encoded)
+    assert host == frozenset({wire.ObjectValue("Point", {"x": 1, "y": [2]}),
+                              wire.ObjectValue("Point", {"x": 3, "y": [4]})})
+    assert wire.dumps(host) == wire.dumps(wire.decode(wire.encode(frozenset({Point(3, [4]), Point(1, [2])}))))
+    assert wire.decode({"dict": [[{"object": ["Point", {"dict": [["x", 1]]}]}, "v"]]}) == {
+        wire.ObjectValue("Point", {"x": 1}): "v"}
+    assert wire.ObjectValue("Point", {"x": 1}) != wire.ObjectValue("Point", {"x": 2})
+
+
 def test_builtin_types_standard_library_functions_and_the_problems_classes() -> None:
     import operator
     import textwrap

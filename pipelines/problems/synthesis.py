@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pipelines.funnel import Count, Stage
-from pipelines.problem import Problem, Provenance, Reject
+from pipelines.problem import Problem, ProblemFormatError, Provenance, Reject
 from pipelines.problems.context import context_for
 from pipelines.problems.methods import Reason as MethodReason
 from pipelines.problems.methods import (
@@ -58,6 +58,7 @@ class Reason(StrEnum):
     ONE_LINE = "body_on_the_def_line"
     VALUE_CLASS = "value_class_not_in_problem"
     IDENTITY_TESTS = "tests_expect_an_argument_back"
+    INVALID = "not_a_valid_problem"
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,16 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     return build_method_problem(found, module, made, finished[0], provenance_of(origin, path, line))
 
 
+def _checked(problem: Problem) -> tuple[Problem | None, str, str]:
+    """The problem if it reads back under the contract every later stage parses it with, else the reason:
+    one value the contract refuses must cost that problem, not stop the job at the next stage."""
+    try:
+        Problem.from_dict(problem.to_dict())
+    except ProblemFormatError as exc:
+        return None, Reason.INVALID, str(exc)
+    return problem, "", ""
+
+
 def synthesise(records_dir: str | Path, origin: Origin,
                settings: SynthesisSettings | None = None) -> tuple[list[Problem], list[Reject], Count]:
     """Problems from one project's records, a reject for every function left out, and the count."""
@@ -222,6 +233,8 @@ def synthesise(records_dir: str | Path, origin: Origin,
             problem, reason, detail = _method_problem(qualname, line, records, module, origin, path, settings)
         else:
             problem, reason, detail = _function_problem(qualname, line, records, module, origin, path, settings)
+        if problem is not None:
+            problem, reason, detail = _checked(problem)
         if problem is None:
             rejects.append(Reject(Stage.SYNTHESIS, reason, detail, origin.source, origin.package, subject))
         else:
