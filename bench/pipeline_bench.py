@@ -2,16 +2,19 @@
 
 Before: today's way, one sample at a time (llama.cpp batch size 1) and all n drawn (``--filter-mode
 full``). After: batched decoding (the backend's default batch size) and early stopping (rounds 10, 30,
-60). Both run the embedded Qwen2.5-Coder-0.5B GGUF (unless ``--model`` names another GGUF), execute
-in the same bwrap sandbox session, and take the problems in turns (before, after, next problem) so a
-busy machine slows both alike. The problems are ``bench/filter_problems.jsonl``: the first ten tasks of
-sanitized MBPP that convert to data tests (``pipelines.gates.corpora.mbpp_sanitized()[:10]``).
+60). The model is loaded the same way for both, without weight repacking (batched samples are then the
+samples drawn alone; one sequence decodes as fast either way at 1 thread). Both run the embedded
+Qwen2.5-Coder-0.5B GGUF (unless ``--model`` names another GGUF), execute in the same bwrap sandbox
+session, and take the problems in turns (before, after, next problem) so a busy machine slows both
+alike. The problems are ``bench/filter_problems.jsonl``: the first ten tasks of sanitized MBPP that
+convert to data tests (``pipelines.gates.corpora.mbpp_sanitized()[:10]``).
 
 Last line, one JSON object: problems_per_hour_before and _after (problems filtered per hour of
 sampling plus execution), speedup, decisions_identical (every problem kept or dropped alike both
-ways), samples_drawn (both ways), kept (both ways), and the settings.
+ways), samples_identical (every sample the new way drew is, text for text, the sample of that index
+the old way drew), samples_drawn (both ways), kept (both ways), and the settings.
 
-    nice -n 10 .venv/bin/python bench/pipeline_bench.py --samples 40 --max-tokens 64 --threads 1 --limit 8
+    nice -n 10 .venv/bin/python bench/pipeline_bench.py --samples 100 --max-tokens 64 --threads 1 --limit 8
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def main() -> int:
     parser.add_argument("--problems", type=Path, default=PROBLEMS, help="a JSONL of problem records")
     parser.add_argument("--limit", type=int, default=0, help="only the first N problems (0: all)")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
-    parser.add_argument("--samples", type=int, default=40, help="n, samples per problem")
+    parser.add_argument("--samples", type=int, default=100, help="n, samples per problem")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="the new way's batch size")
     parser.add_argument("--rounds", type=_rounds, default=ROUNDS, help="the new way's rounds")
@@ -86,6 +89,8 @@ def main() -> int:
         "problems_per_hour_before": rate["before"], "problems_per_hour_after": rate["after"],
         "speedup": round(seconds["before"] / seconds["after"], 2),
         "decisions_identical": kept["before"] == kept["after"],
+        "samples_identical": all([s["text"] for s in after.samples] == [s["text"] for s in before.samples][
+            : len(after.samples)] for before, after in zip(results["before"], results["after"], strict=True)),
         "kept": {way: sum(kept[way]) for way in ways},
         "samples_drawn": {way: sum(len(r.samples) for r in results[way]) for way in ways},
     }))

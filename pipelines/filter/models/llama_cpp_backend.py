@@ -19,9 +19,11 @@ llama-cpp reuses the KV cache of the longest common prefix between ``generate`` 
 evaluated once for all ``n`` samples; we put the cache in the same state before every prompt so that a
 seed gives the same samples whatever ran before.
 
-With ``batch_size`` above 1, blocks of that many samples are decoded together (``llama_cpp_batched``);
-sample i is then the same for the same seed and batch size, whatever range of samples a call asks for,
-as long as the range starts at a multiple of the batch size (``block_size``).
+With ``batch_size`` above 1, blocks of that many samples are decoded together (``llama_cpp_batched``),
+and sample i is still exactly the sample drawn alone: the same text and log-probabilities for a seed
+whatever the batch size, so every keep/drop decision of the filter is the same batched or not. For that
+the model is loaded without weight repacking (at 1 thread one sequence alone decoded at the same speed
+with and without it: 29 tokens/s).
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ import os
 from pathlib import Path
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
-from pipelines.filter.models.llama_cpp_batched import BatchedDecoder
+from pipelines.filter.models.llama_cpp_batched import ROWS_PER_DECODE, BatchedDecoder, unrepacked_weights
 
-# The fastest measured (bench/llama_batch_bench.py, the embedded model, 16 samples x 32 tokens, a busy
-# 2-core machine, 1 thread): tokens/s 8.0, 7.7, 10.9, 13.2, 22.7 for batch sizes 1, 2, 4, 8, 16.
-DEFAULT_BATCH_SIZE = 16
+# ROWS_PER_DECODE rows go into one llama_decode (more would change the samples), so larger batches only
+# queue more rows: bench/llama_batch_bench.py measures the sizes.
+DEFAULT_BATCH_SIZE = ROWS_PER_DECODE
 _SEED_RANGE = 0xFFFFFFFF  # llama.cpp seeds are uint32, and 0xFFFFFFFF itself means "pick one at random"
 
 
@@ -62,8 +64,9 @@ class LlamaCppSampler:
         # 33 tokens/s on 2 cores). Callers that run several samplers side by side pass their share.
         threads = threads or len(os.sched_getaffinity(0))
         try:
-            self._llm = llama_cpp.Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=threads,
-                                        n_threads_batch=threads, logits_all=False, verbose=False)
+            with unrepacked_weights(llama_cpp):
+                self._llm = llama_cpp.Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=threads,
+                                            n_threads_batch=threads, logits_all=False, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise SamplerError(f"could not load GGUF model {self.path}: {exc}") from exc
         self._n_ctx = self._llm.n_ctx()

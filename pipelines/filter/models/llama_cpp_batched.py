@@ -1,23 +1,59 @@
-"""Several sequences of one prompt decoded together, as llama.cpp's ``batched`` example does.
+"""Several sequences of one prompt decoded together, bit-identical to decoding each one alone.
 
-The prompt (less its last token) is evaluated once into a sequence of its own and its KV cache is
-shared with every sample's sequence (``llama_memory_seq_cp`` shares cells, it copies nothing). Each
-step then decodes one token of every live sequence in one ``llama_decode``: on 2 cores the output
-layer over Qwen's 152k vocabulary dominates a token's cost, and a batch pays for it in one matrix
-product instead of B vector products. Each sequence has its own sampler chain, seeded with the
-sample's own seed and built like llama-cpp-python's ``generate`` chain (top-k 0, typical 1, top-p,
-min-p 0, temperature, then the seeded draw), and stops on its own stop sequences or end of text.
+As llama.cpp's ``batched`` example: the prompt (less its last token) is evaluated once into a sequence of
+its own and copied to every sample's sequence; each step decodes one token of every live sequence. Each
+sequence has its own sampler chain, seeded with the sample's own seed and built like llama-cpp-python's
+``generate`` chain (top-k 0, typical 1, top-p, min-p 0, temperature, then the seeded draw), and stops
+on its own stop sequences or end of text.
+
+Sample i is the same token for token, log-probabilities included, as ``LlamaCppSampler`` draws it one
+sequence at a time, whatever the batch size. Three things make it so (measured on the embedded model,
+this build, 2 cores; ``tests/test_models_llama_cpp.py`` checks it on a tiny model):
+
+* every sequence has its own KV stream (``kv_unified = False``), laid out as when it is decoded alone;
+  in one unified cache the sequences' cells interleave and attention sums in another order;
+* the model is loaded without weight repacking (``load_model``): repacked matrices are multiplied by a
+  kernel for four rows at a time and another for the rest, so a row's result depends on its neighbours;
+* at most ``ROWS_PER_DECODE`` (7) rows go into one ``llama_decode``: from 8 rows on, the logits after the
+  first step moved by up to 0.25 against one sequence alone (KV streams separate, no repacking).
+
+Batching still pays: on 2 cores the output layer over Qwen's 152k vocabulary dominates a token's cost,
+and 7 rows read the weights once instead of 7 times.
 """
 
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
 
 _SEED_RANGE = 0xFFFFFFFF  # llama.cpp seeds are uint32, and 0xFFFFFFFF itself means "pick one at random"
+ROWS_PER_DECODE = 7  # the most rows whose logits equal one sequence's alone (see the module docstring)
+
+
+@contextmanager
+def unrepacked_weights(lib: Any) -> Iterator[None]:
+    """While loading a ``Llama``: its model without repacked weights (``use_extra_bufts = False``).
+
+    llama-cpp-python's ``Llama`` has no argument for it, so its default model params are wrapped for the
+    duration of the load."""
+    module = lib.llama_cpp
+    default = module.llama_model_default_params
+
+    def params() -> Any:
+        made = default()
+        made.use_extra_bufts = False
+        return made
+
+    module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = default
 
 
 @dataclass
@@ -42,10 +78,10 @@ class BatchedDecoder:
         self.n_batch = 512
         self.prompt_seq = batch  # sequence ids 0..batch-1 are samples; this one holds the prompt
         self.ctx = None
-        self.n_ctx = 0
+        self.n_ctx = 0  # cells per sequence
         self.cached: list[int] | None = None  # the tokens held by the prompt sequence
         self._ensure_context(n_ctx)
-        self._batch = lib.llama_batch_init(max(self.n_batch, batch), 0, batch + 1)
+        self._batch = lib.llama_batch_init(self.n_batch, 0, 1)
 
     def close(self) -> None:
         """Free the context and the batch."""
@@ -57,17 +93,18 @@ class BatchedDecoder:
             self._batch = None
 
     def _ensure_context(self, needed: int) -> None:
-        """A context whose unified KV cache holds ``needed`` cells; made anew (and larger) when it does not."""
+        """A context whose every sequence holds ``needed`` cells; made anew (and larger) when it does not."""
         if self.ctx is not None and needed <= self.n_ctx:
             return
         lib = self.lib
         if self.ctx is not None:
             lib.llama_free(self.ctx)
         params = lib.llama_context_default_params()
-        params.n_ctx = max(needed, 2 * self.n_ctx)
-        params.n_batch = params.n_ubatch = max(self.n_batch, self.batch)
+        per_sequence = max(needed, 2 * self.n_ctx)
+        params.n_ctx = per_sequence * (self.batch + 1)
+        params.n_batch = params.n_ubatch = self.n_batch
         params.n_seq_max = self.batch + 1
-        params.kv_unified = True  # the prompt's cells are shared by every sequence
+        params.kv_unified = False  # a KV stream per sequence, as when it is decoded alone
         params.n_threads = params.n_threads_batch = self.threads
         params.no_perf = True
         # As llama-cpp-python's Llama (the one-sequence path): without flash attention, whose CPU kernel
@@ -76,7 +113,7 @@ class BatchedDecoder:
         self.ctx = lib.llama_init_from_model(self.llm.model, params)
         if not self.ctx:
             raise SamplerError(f"could not make a llama.cpp context of {params.n_ctx} cells")
-        self.n_ctx = lib.llama_n_ctx(self.ctx)
+        self.n_ctx = lib.llama_n_ctx(self.ctx) // (self.batch + 1)
         self.cached = None
 
     def _add(self, index: int, token: int, pos: int, seqs: list[int], logits: bool) -> None:
@@ -121,29 +158,27 @@ class BatchedDecoder:
     def block(self, tokens: list[int], params: SamplingParams, budget: int, seeds: list[int]) -> list[Sample]:
         """One sample per seed (at most ``batch``), decoded together from the prompt ``tokens``."""
         lib = self.lib
-        self._ensure_context(len(tokens) + len(seeds) * budget + 8)
+        self._ensure_context(len(tokens) + budget + 8)
         self._prime(tokens[:-1])
         memory = lib.llama_get_memory(self.ctx)
         for seq in range(len(seeds)):
             lib.llama_memory_seq_cp(memory, self.prompt_seq, seq, -1, -1)
         sequences = [_Sequence(self._chain(params, seed % _SEED_RANGE)) for seed in seeds]
         try:
-            live = list(range(len(seeds)))
-            for i, seq in enumerate(live):
-                self._add(i, tokens[-1], len(tokens) - 1, [seq], True)
-            self._decode(len(live))
-            pos = len(tokens)
+            live = [(seq, tokens[-1]) for seq in range(len(seeds))]
+            pos = len(tokens) - 1
             while live:
-                nxt: list[tuple[int, int]] = []
-                for i, seq in enumerate(live):
-                    token = lib.llama_sampler_sample(sequences[seq].chain, self.ctx, i)
-                    if self._step(sequences[seq], token, i, tokens, params, budget):
-                        nxt.append((seq, token))
-                live = [seq for seq, _ in nxt]
-                for i, (seq, token) in enumerate(nxt):
-                    self._add(i, token, pos, [seq], True)
-                if live:
-                    self._decode(len(live))
+                going: list[tuple[int, int]] = []
+                for start in range(0, len(live), ROWS_PER_DECODE):
+                    rows = live[start:start + ROWS_PER_DECODE]
+                    for i, (seq, token) in enumerate(rows):
+                        self._add(i, token, pos, [seq], True)
+                    self._decode(len(rows))
+                    for i, (seq, _) in enumerate(rows):
+                        token = lib.llama_sampler_sample(sequences[seq].chain, self.ctx, i)
+                        if self._step(sequences[seq], token, i, tokens, params, budget):
+                            going.append((seq, token))
+                live = going
                 pos += 1
         finally:
             for sequence in sequences:
