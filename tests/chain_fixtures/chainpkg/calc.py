@@ -1,4 +1,6 @@
-"""Arithmetic text to a formatted number in three steps, each a function of the one before."""
+"""Arithmetic text to a formatted number in steps, each on the one before; vectors read, scaled and measured."""
+
+import math
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 
@@ -74,5 +76,32 @@ class Formatter:
         self.unit = unit
 
     def render(self, value):
-        """The value rounded to the formatter's precision, followed by its unit."""
-        return f"{value:.{self.precision}f}{self.unit}"
+        """The value rounded to the formatter's precision, with commas between thousands, then its unit."""
+        digits = f"{abs(value):,.{self.precision}f}"
+        sign = "-" if value < 0 else ""
+        return sign + digits + self.unit
+
+
+class Vector:
+    """A vector in the plane."""
+
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    @classmethod
+    def parse(cls, text):
+        """Read "x, y" (spaces optional) as a vector of floats."""
+        x, _, y = text.partition(",")
+        return cls(float(x.strip()), float(y.strip()))
+
+    def scaled(self, factor):
+        """A new vector: this one with both coordinates multiplied by ``factor``."""
+        x = self.x * factor
+        y = self.y * factor
+        return Vector(x, y)
+
+    def length(self):
+        """The Euclidean length of the vector."""
+        squares = self.x * self.x + self.y * self.y
+        return math.sqrt(squares)
