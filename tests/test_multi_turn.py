@@ -180,11 +180,13 @@ class PlantedTurns:
         self.sampler, self.bodies, self.at = sampler, bodies, at
         self.name = "planted:" + sampler.name
         self.prompts: list[str] = []
+        self.stops: dict[str, tuple[str, ...]] = {}
 
     def sample(self, prompt, params, seed: int = 0):
         from pipelines.filter.models.base import Sample
 
         self.prompts.append(prompt)
+        self.stops[prompt] = params.stop
         samples = self.sampler.sample(prompt[-self.TAIL:], params, seed)
         if params.n > 1:
             samples[self.at] = Sample(self.bodies[0], mean_logprob=-0.5, tokens=5)
@@ -223,6 +225,11 @@ def test_the_filter_writes_the_turns_in_order_and_keeps_a_chain_one_sample_solve
     assert planted.prompts[0] == chain.prompt + turns[0]["prompt"]
     second = chain.prompt + turns[0]["prompt"] + turns[0]["reference"] + "\n\n" + turns[1]["prompt"]
     assert second in planted.prompts
+    # A method turn's body ends at the next member of its class; a function's at the Codex stops.
+    from pipelines.filter.multi_turn import MEMBER_STOPS
+
+    assert [set(MEMBER_STOPS) <= set(planted.stops[prompt]) for prompt in (planted.prompts[0], second)] == [
+        bool(turns[0]["class"]), bool(turns[1]["class"])]
     bodies = [turn["reference"] for turn in turns]
     bodies[MIDDLE_STUBS[first][0]] = MIDDLE_STUBS[first][1]
     result = filter_problem(chain, PlantedTurns(tiny_gpt2_sampler, bodies), params, session)
