@@ -35,9 +35,9 @@ def chains(tmp_path_factory: pytest.TempPathFactory):
     return out, singles, problems, rejects, count
 
 
-def chain_of(problems, first: str):
-    """The chain whose first turn is ``first``."""
-    (chain,) = [p for p in problems if p.meta["turns"][0]["entry_point"] == first]
+def chain_of(problems, last: str):
+    """The chain whose last turn is ``last``."""
+    (chain,) = [p for p in problems if p.meta["turns"][-1]["entry_point"] == last]
     return chain
 
 
@@ -45,8 +45,9 @@ def test_the_pipeline_becomes_a_four_turn_problem_ending_in_a_method(chains) -> 
     out, singles, problems, rejects, count = chains
     assert read_links(out)
     assert sorted([turn["entry_point"] for turn in p.meta["turns"]] for p in problems) == [
-        ["Vector.parse", "Vector.scaled", "Vector.length"], ["tokenize", "to_postfix", "evaluate", "Formatter.render"]]
-    chain = chain_of(problems, "tokenize")
+        ["Vector.parse", "Vector.scaled", "Vector.length"], ["Vector.parse", "Vector.scaled", "describe"],
+        ["tokenize", "to_postfix", "evaluate", "Formatter.render"]]
+    chain = chain_of(problems, "Formatter.render")
     turns = chain.meta["turns"]
     assert is_chain(chain) and chain.entry_point == DRIVER and chain.kind == "function"
     assert [turn["fed"] for turn in turns] == ["", "tokens", "postfix", "value"]
@@ -70,15 +71,17 @@ def test_the_pipeline_becomes_a_four_turn_problem_ending_in_a_method(chains) -> 
     assert {r.subject: (r.reason, r.detail) for r in rejects} == {
         "chainpkg/calc.py:double>double>double>double>double": (Reason.REPEATED, "double>double>double>double>double"),
         "chainpkg/calc.py:evaluate>Formatter.render": (Reason.TRIVIAL, "1 final tests"),
+        "chainpkg/calc.py:normalised>Vector.scaled>Vector.length": (
+            Reason.TURN_IN_CONTEXT, "Vector (turn 1 needs it, a later turn writes it)"),
     }
-    assert count.kept == 2 and count.into == 2 + len(rejects) and count.stage == "chains"
+    assert count.kept == 3 and count.into == 3 + len(rejects) and count.stage == "chains"
 
 
 def test_methods_on_each_result_are_one_class_written_once(chains) -> None:
     """``Vector.parse(text).scaled(factor).length()``: each method runs on the turn before's result; the
     class is laid out once, the first turn with the other members, each later one only its method."""
     _, _, problems, _, _ = chains
-    chain = chain_of(problems, "Vector.parse")
+    chain = chain_of(problems, "Vector.length")
     turns = chain.meta["turns"]
     assert [turn["fed"] for turn in turns] == ["", "self", "self"]
     assert [turn["receiver"] for turn in turns] == ["", "previous", "previous"]
@@ -108,7 +111,8 @@ def stubbed(chain, number: int, body: str) -> str:
     return "".join(t["prompt"] + t["reference"] + "\n\n" for t in turns) + chain.meta["driver"]
 
 
-MIDDLE_STUBS = {"tokenize": (1, "    return tokens\n"), "Vector.parse": (1, "        return self\n")}
+MIDDLE_STUBS = {"Formatter.render": (1, "    return tokens\n"), "Vector.length": (1, "        return self\n"),
+                "describe": (1, "        return self\n")}
 
 
 @pytest.mark.parametrize("first", sorted(MIDDLE_STUBS))
@@ -121,12 +125,24 @@ def test_references_pass_the_final_tests_and_a_stubbed_middle_turn_fails(chains,
 
 def test_float_results_compare_within_mtpb_tolerance(chains) -> None:
     """A last turn off by one part in 1e9 passes (1e-6, as MTPB); one off by one part in 1e3 fails."""
-    chain = chain_of(chains[2], "Vector.parse")
+    chain = chain_of(chains[2], "Vector.length")
     near = "        squares = self.x * self.x + self.y * self.y\n        return math.sqrt(squares) * (1 + 1e-9)\n"
     far = "        squares = self.x * self.x + self.y * self.y\n        return math.sqrt(squares) * 1.001\n"
     verdicts = execute(chain, [stubbed(chain, 2, near), stubbed(chain, 2, far)])
     assert verdicts[0].passed, verdicts[0].reason
     assert not verdicts[1].passed
+
+
+def test_a_class_a_function_turn_needs_is_written_once_by_its_method_turns(chains) -> None:
+    """``describe(Vector.parse(text).scaled(f))``: describe's own problem brings class Vector in its
+    context; in the chain the method turns write it (once) before describe, so the context loses it.
+    ``normalised(text).scaled(f).length()`` would show turn 1 a class only later turns write: dropped."""
+    _, _, problems, _, _ = chains
+    chain = chain_of(problems, "describe")
+    assert chain.prompt == "import math\n\n\n" and chain.solution.count("class Vector") == 1
+    assert [turn["receiver"] for turn in chain.meta["turns"]] == ["", "previous", ""]
+    assert "def length(self):" in chain.meta["turns"][0]["prompt"]  # not a turn here: a member like any other
+    assert {test.compare for test in chain.tests} == {"exact"}
 
 
 def test_turns_of_one_class_apart_are_not_laid_out(chains) -> None:
@@ -277,16 +293,17 @@ def test_the_writer_puts_chains_in_multi_turn_jsonl(chains, tmp_path: Path) -> N
     (line,) = [line for line in lines if line["turns"][0]["entry_point"] == "tokenize"]
     assert [turn["entry_point"] for turn in line["turns"]] == ["tokenize", "to_postfix", "evaluate", "Formatter.render"]
     assert [(turn["class"], turn["receiver"]) for turn in line["turns"]][3] == ("Formatter", "constructor")
-    chain = chain_of(problems, "tokenize")
+    chain = chain_of(problems, "Formatter.render")
     assert line["context"] == chain.prompt and len(line["tests"]) == 5 and line["turns"][1]["tests"]
-    assert line["provenance"]["package"] == "chainpkg" and line["pass_stats"] is None and len(lines) == 2
+    assert line["provenance"]["package"] == "chainpkg" and line["pass_stats"] is None and len(lines) == 3
     kept = [json.loads(text)["entry_point"] for text in (tmp_path / "problems.jsonl").read_text().splitlines()]
     assert DRIVER not in kept and len(kept) == len(singles)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["multi_turn"] == {
-        "chains_found": 4, "chains_built": 2, "chains_kept": 2, "turns_kept": 7,
-        "dropped": {"chains/final_tests_expect_one_constant": 1, "chains/function_repeated": 1}}
-    assert "Multi-turn chains: 2 kept of 4 found" in (tmp_path / "report.md").read_text()
+        "chains_found": 6, "chains_built": 3, "chains_kept": 3, "turns_kept": 10,
+        "dropped": {"chains/final_tests_expect_one_constant": 1, "chains/function_repeated": 1,
+                    "chains/turn_defined_in_context": 1}}
+    assert "Multi-turn chains: 3 kept of 6 found" in (tmp_path / "report.md").read_text()
 
 
 def test_runs_are_cut_at_functions_that_are_not_problems_and_at_repeats() -> None:
@@ -329,7 +346,7 @@ def test_a_round_trip_whose_output_is_its_input_is_not_a_chain(chains) -> None:
 
     _, singles, problems, _, _ = chains
     by_name = {(p.provenance.path, p.entry_point): p for p in singles}
-    chain = chain_of(problems, "tokenize")
+    chain = chain_of(problems, "Formatter.render")
     turns = [Turn(str(FIXTURES / "chainpkg" / "calc.py"), t["entry_point"], 1, t["fed"])
              for t in chain.meta["turns"][:3]]
     text = {"args": [["text", "pos", {"v": "1+1"}]], "result": {"v": ["1", "+", "1"]}}

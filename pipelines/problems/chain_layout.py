@@ -111,3 +111,35 @@ def turn_texts(problems: list[Problem]) -> list[TurnText] | tuple[str, str]:
     except (SyntaxError, ValueError) as exc:
         return NOT_LAID_OUT, str(exc)[:200]
     return texts
+
+
+def _read_when_run(statement: ast.stmt) -> set[str]:
+    """Names a top-level statement reads when it runs (not those in function bodies, which run later)."""
+    functions = ast.FunctionDef | ast.AsyncFunctionDef
+
+    def header(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+        return [*node.decorator_list, node.args, *([node.returns] if node.returns else [])]
+
+    if isinstance(statement, functions):
+        parts: list[ast.AST] = header(statement)
+    elif isinstance(statement, ast.ClassDef):
+        parts = [*statement.decorator_list, *statement.bases, *statement.keywords]
+        for member in statement.body:
+            parts += header(member) if isinstance(member, functions) else [member]
+    else:
+        parts = [statement]
+    return {node.id for part in parts for node in ast.walk(part) if isinstance(node, ast.Name)}
+
+
+def without_classes(context: str, classes: set[str]) -> tuple[str, str]:
+    """The context without the classes that method turns write themselves (a function turn's problem
+    brings its values' class in full), and the first class that another statement of the context
+    reads when it runs (before the turn defines it), else ""."""
+    tree = ast.parse(context)
+    kept = [s for s in tree.body if not (isinstance(s, ast.ClassDef) and s.name in classes)]
+    if len(kept) == len(tree.body):
+        return context, ""
+    read = set().union(*(_read_when_run(statement) for statement in kept)) & classes
+    if read:
+        return context, sorted(read)[0]
+    return "\n\n".join(ast.get_source_segment(context, s) or ast.unparse(s) for s in kept), ""

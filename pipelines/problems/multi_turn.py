@@ -31,7 +31,7 @@ from pathlib import Path
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Reject
 from pipelines.problems.chain_driver import DRIVER, driver, final_test
-from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, turn_texts
+from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, turn_texts, without_classes
 from pipelines.problems.methods import plain
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records, relative
@@ -193,7 +193,17 @@ def build_chain(turns: list[Turn], recordings: list[list[dict]], singles: dict[t
     texts = turn_texts(problems)
     if isinstance(texts, tuple):
         return None, texts[0], texts[1]
-    context = merge_contexts([text.context for text in texts])
+    written = {}  # class -> the turn that writes it
+    for number, turn in enumerate(turns):
+        written.setdefault(class_of_turn(turn), number)
+    for number, text in enumerate(texts):  # a turn whose own problem shows it a class a later turn writes
+        early = sorted({s.name for s in ast.parse(text.context).body if isinstance(s, ast.ClassDef)
+                        and written.get(s.name, -1) > number})
+        if early:
+            return None, Reason.TURN_IN_CONTEXT, f"{early[0]} (turn {number + 1} needs it, a later turn writes it)"
+    context, read = without_classes(merge_contexts([text.context for text in texts]), set(written) - {""})
+    if read:
+        return None, Reason.TURN_IN_CONTEXT, f"{read} (the context reads it before its turn defines it)"
     defined = {node.name for node in ast.parse(context).body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
     inside = sorted(defined & {turn.qualname.partition(".")[0] for turn in turns})
     if inside:

@@ -22,6 +22,16 @@ def test_vectors():
         assert calc.Vector.parse(text).scaled(factor).length() >= 0
 
 
+def test_normalised_vectors():
+    for text, factor in VECTORS:
+        assert calc.normalised(text).scaled(factor).length() >= 0
+
+
+def test_described_vectors():
+    for text, factor in VECTORS:
+        assert calc.describe(calc.Vector.parse(text).scaled(factor)).startswith("(")
+
+
 def test_copies_break_the_chain():
     tokens = calc.tokenize("3 * 3")
     assert calc.to_postfix(list(tokens)) == ["3", "3", "*"]  # a copy: no link

@@ -105,3 +105,18 @@ class Vector:
         """The Euclidean length of the vector."""
         squares = self.x * self.x + self.y * self.y
         return math.sqrt(squares)
+
+
+def normalised(text):
+    """The vector written in ``text`` scaled to length 1 (the zero vector stays as it is)."""
+    vector = Vector.parse(text)
+    size = vector.length()
+    if size == 0:
+        return vector
+    return Vector(vector.x / size, vector.y / size)
+
+
+def describe(vector):
+    """The vector as "(x, y)" with one decimal each, then its length with two."""
+    coordinates = f"({vector.x:.1f}, {vector.y:.1f})"
+    return f"{coordinates} of length {vector.length():.2f}"
