@@ -357,3 +357,25 @@ def test_a_round_trip_whose_output_is_its_input_is_not_a_chain(chains) -> None:
              {"args": [["postfix", "pos", {"v": ["1", "1", "+"]}]], "result": {"v": "2"}}]
     problem, reason, _ = build_chain(turns, [looped, other], by_name, (str(FIXTURES),))
     assert problem is None and reason == Reason.RETURNS_INPUT
+
+
+def test_a_class_shared_by_two_turns_leaves_out_the_later_method_and_what_names_it() -> None:
+    """The first turn's class loses the later turn's method and a class statement naming it (it would
+    run before the method exists); the program of both turns defines the class once and runs."""
+    from types import SimpleNamespace
+
+    from pipelines.problems.chain_layout import turn_texts
+
+    first = SimpleNamespace(entry_point="C.a", solution="        return X\n", prompt=(
+        'X = 1\n\n\nclass C:\n    """Doc."""\n\n    def b(self):\n        """B."""\n        return self.a() + 1\n\n'
+        '    other = b\n\n    def a(self):\n        """A."""\n'))
+    second = SimpleNamespace(entry_point="C.b", solution="        return self.a() + 1\n", prompt=(
+        'X = 1\n\n\nclass C:\n    """Doc."""\n\n    def a(self):\n        """A."""\n        return X\n\n'
+        '    def b(self):\n        """B."""\n'))
+    texts = turn_texts([first, second])
+    assert [text.context for text in texts] == ["X = 1", "X = 1"]
+    assert texts[0].prompt == 'class C:\n    """Doc."""\n\n    def a(self):\n        """A."""\n'
+    assert texts[1].prompt == '    def b(self):\n        """B."""\n'
+    namespace: dict = {}
+    exec("X = 1\n\n\n" + "".join(t.prompt + t.reference + "\n\n" for t in texts), namespace)  # noqa: S102
+    assert namespace["C"]().b() == 2
