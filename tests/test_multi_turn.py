@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.problems.chain_driver import FLOAT_TOLERANCE
 from pipelines.problems.multi_turn import DRIVER, Reason, find_chains, is_chain, read_links, turn_problem
+from pipelines.problems.records import read_records
 from pipelines.problems.synthesis import Origin, SynthesisSettings, synthesise
 from sandbox.execute import execute
 from tests.model_fixtures import tiny_gpt2_dir, tiny_gpt2_sampler  # noqa: F401 - fixtures
@@ -45,7 +46,8 @@ def test_the_pipeline_becomes_a_four_turn_problem_ending_in_a_method(chains) -> 
     out, singles, problems, rejects, count = chains
     assert read_links(out)
     assert sorted([turn["entry_point"] for turn in p.meta["turns"]] for p in problems) == [
-        ["Vector.parse", "Vector.scaled", "Vector.length"], ["Vector.parse", "Vector.scaled", "describe"],
+        ["Ruler.measure", "Ruler.label"], ["Vector.parse", "Vector.scaled", "Vector.length"],
+        ["Vector.parse", "Vector.scaled", "describe"],
         ["tokenize", "to_postfix", "evaluate", "Formatter.render"]]
     chain = chain_of(problems, "Formatter.render")
     turns = chain.meta["turns"]
@@ -74,7 +76,7 @@ def test_the_pipeline_becomes_a_four_turn_problem_ending_in_a_method(chains) -> 
         "chainpkg/calc.py:normalised>Vector.scaled>Vector.length": (
             Reason.TURN_IN_CONTEXT, "Vector (turn 1 needs it, a later turn writes it)"),
     }
-    assert count.kept == 3 and count.into == 3 + len(rejects) and count.stage == "chains"
+    assert count.kept == 4 and count.into == 4 + len(rejects) and count.stage == "chains"
 
 
 def test_methods_on_each_result_are_one_class_written_once(chains) -> None:
@@ -112,7 +114,7 @@ def stubbed(chain, number: int, body: str) -> str:
 
 
 MIDDLE_STUBS = {"Formatter.render": (1, "    return tokens\n"), "Vector.length": (1, "        return self\n"),
-                "describe": (1, "        return self\n")}
+                "describe": (1, "        return self\n"), "Ruler.label": (0, "        return 0, centimetres\n")}
 
 
 @pytest.mark.parametrize("first", sorted(MIDDLE_STUBS))
@@ -143,6 +145,26 @@ def test_a_class_a_function_turn_needs_is_written_once_by_its_method_turns(chain
     assert [turn["receiver"] for turn in chain.meta["turns"]] == ["", "previous", ""]
     assert "def length(self):" in chain.meta["turns"][0]["prompt"]  # not a turn here: a member like any other
     assert {test.compare for test in chain.tests} == {"exact"}
+
+
+def test_an_object_used_by_two_turns_is_built_again_only_when_no_method_changes_it(chains) -> None:
+    """``ruler.label(ruler.measure(cm))``: ``label`` runs on an object ``measure`` ran on before. Ruler's
+    methods change nothing, so the driver builds it from the constructor's arguments for each turn;
+    were the class changed by its methods, ``label`` would not be a turn."""
+    from pipelines.problems.multi_turn import chains_in
+
+    out, _, problems, _, _ = chains
+    chain = chain_of(problems, "Ruler.label")
+    assert [turn["receiver"] for turn in chain.meta["turns"]] == ["constructor", "constructor"]
+    assert chain.meta["driver"].splitlines()[-1] == "    return Ruler(t1_init_size, t1_init_name).label(out0)"
+    assert [t.expected for t in chain.tests if t.args[2] == 3] == ["0 hands and 3 cm"]
+    pairs = {record["pair"]: record for records in read_records(out).values() for record in records}
+    (test,) = [test for test in read_links(out) if test["qualname"] == "test_one_ruler_measures_and_labels"]
+    paths = list(chains_in(test, pairs))
+    # Not known to be unchanged by its methods: only the first call on the new ruler has it as built.
+    assert [[turn.built for turn, _ in path] for path in paths] == [[True, False]] + [[False, False]] * 3
+    assert [[turn.built for turn, _ in path] for path in chains_in(test, pairs, lambda file, cls: cls == "Ruler")] == [
+        [True, True]] * 4
 
 
 def test_turns_of_one_class_apart_are_not_laid_out(chains) -> None:
@@ -262,7 +284,7 @@ def test_chains_pass_the_gates_beside_their_single_problems(chains) -> None:
     with DeterminismGate(runs=2) as gate:
         decisions = gate.decide(problems)
     assert all(decision.kept for decision in decisions), [decision.detail for decision in decisions]
-    chain = problems[0]
+    chain = chain_of(problems, "Vector.length")
     copy = dataclasses.replace(chain, provenance=dataclasses.replace(chain.provenance, package="fork"),
                                tests=chain.tests[:4])
     result = DedupGate().run([*singles, chain, copy])
@@ -295,15 +317,15 @@ def test_the_writer_puts_chains_in_multi_turn_jsonl(chains, tmp_path: Path) -> N
     assert [(turn["class"], turn["receiver"]) for turn in line["turns"]][3] == ("Formatter", "constructor")
     chain = chain_of(problems, "Formatter.render")
     assert line["context"] == chain.prompt and len(line["tests"]) == 5 and line["turns"][1]["tests"]
-    assert line["provenance"]["package"] == "chainpkg" and line["pass_stats"] is None and len(lines) == 3
+    assert line["provenance"]["package"] == "chainpkg" and line["pass_stats"] is None and len(lines) == 4
     kept = [json.loads(text)["entry_point"] for text in (tmp_path / "problems.jsonl").read_text().splitlines()]
     assert DRIVER not in kept and len(kept) == len(singles)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["multi_turn"] == {
-        "chains_found": 6, "chains_built": 3, "chains_kept": 3, "turns_kept": 10,
+        "chains_found": 7, "chains_built": 4, "chains_kept": 4, "turns_kept": 12,
         "dropped": {"chains/final_tests_expect_one_constant": 1, "chains/function_repeated": 1,
                     "chains/turn_defined_in_context": 1}}
-    assert "Multi-turn chains: 3 kept of 6 found" in (tmp_path / "report.md").read_text()
+    assert "Multi-turn chains: 4 kept of 7 found" in (tmp_path / "report.md").read_text()
 
 
 def test_runs_are_cut_at_functions_that_are_not_problems_and_at_repeats() -> None:

@@ -56,7 +56,7 @@ def shape(test: dict) -> list[tuple[str, list]]:
 def test_the_chain_is_found_with_the_right_links(linked, engine: str) -> None:
     tests, _, summaries = linked[engine]
     assert set(tests) == {"test_pipeline", "test_objects_are_not_kept_alive", "test_many_calls", "test_vectors",
-                          "test_normalised_vectors", "test_described_vectors"}
+                          "test_normalised_vectors", "test_described_vectors", "test_one_ruler_measures_and_labels"}
     first_expression = shape(tests["test_pipeline"])[:5]
     assert first_expression == [
         ("tokenize", []), ("to_postfix", [["tokens", 0]]), ("evaluate", [["postfix", 1]]),
@@ -70,7 +70,7 @@ def test_the_chain_is_found_with_the_right_links(linked, engine: str) -> None:
     assert shape(tests["test_vectors"])[:3] == [
         ("Vector.parse", []), ("Vector.scaled", [["self", 0]]), ("Vector.length", [["self", 1]])]
     assert len(tests["test_vectors"]["calls"]) == 15
-    assert summaries[0]["summary"]["linked_tests"] == 6 and summaries[0]["summary"]["errors"] == 0
+    assert summaries[0]["summary"]["linked_tests"] == 7 and summaries[0]["summary"]["errors"] == 0
 
 
 @pytest.mark.parametrize("engine", ["c", "python"])

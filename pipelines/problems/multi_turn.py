@@ -23,7 +23,7 @@ import ast
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +32,7 @@ from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Reject
 from pipelines.problems.chain_driver import DRIVER, driver, final_test
 from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, turn_texts, without_classes
-from pipelines.problems.methods import plain
+from pipelines.problems.methods import frozen_after_init, plain
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records, relative
 from pipelines.problems.standalone import type_names
@@ -42,6 +42,9 @@ MIN_TURNS, MAX_TURNS = 2, 5
 MAX_RECORDINGS = 5
 MULTI_TURN = "multi_turn"  # the meta key that marks a chain problem
 RECEIVERS = ("self", "cls")
+
+
+Frozen = Callable[[str, str], bool]  # (file, class) -> whether no method of the class changes its objects
 
 
 class Reason(StrEnum):
@@ -104,18 +107,20 @@ def _feeder(call: dict, calls: list[dict], pairs: dict[str, dict]) -> tuple[str,
     return (name, index) if argument is not None and argument == source["result"] else None
 
 
-def _built(call: dict, calls: list[dict], pairs: dict[str, dict]) -> bool:
+def _built(call: dict, calls: list[dict], pairs: dict[str, dict], frozen: Frozen) -> bool:
     """Whether a method's ``self`` is what a linked constructor call of its own class built, with no
-    method called on it since: the driver can build it again from that call's recorded arguments."""
+    method called on it since or of a class no method changes (``frozen``): the driver can build it
+    again from that call's recorded arguments."""
     index = next((index for name, index in call["links"] if name == "self"), None)
     record = pairs.get(call["pair"]) or {}
     cls = call["qualname"].rpartition(".")[0]
     init = record.get("init") or {}
     return (index is not None and calls[index]["qualname"] == f"{cls}.__init__" and record.get("class") == cls
-            and init.get("after") == 0)
+            and (init.get("after") == 0 or ("after" in init and frozen(call["file"], cls))))
 
 
-def chains_in(test: dict, pairs: dict[str, dict]) -> Iterator[list[tuple[Turn, dict]]]:
+def chains_in(test: dict, pairs: dict[str, dict],
+              frozen: Frozen = lambda file, cls: False) -> Iterator[list[tuple[Turn, dict]]]:
     """Maximal paths of fed calls in one test, the last ``MAX_TURNS`` of each, with their records."""
     calls = test["calls"]
     fed = [_feeder(call, calls, pairs) for call in calls]
@@ -128,7 +133,7 @@ def chains_in(test: dict, pairs: dict[str, dict]) -> Iterator[list[tuple[Turn, d
             link = fed[index]
             name = link[0] if link else ""
             call = calls[index]
-            path.append((Turn(call["file"], call["qualname"], call["line"], name, _built(call, calls, pairs)),
+            path.append((Turn(call["file"], call["qualname"], call["line"], name, _built(call, calls, pairs, frozen)),
                          pairs.get(call["pair"])))
             index = link[1] if link else None
         path.reverse()
@@ -307,10 +312,18 @@ def find_chains(records_dir: str | Path, singles: list[Problem], roots: tuple[st
              if "pair" in record}
     by_name = {(p.provenance.path, p.entry_point or ""): p for p in singles
                if p.kind == "function" and (p.entry_point or "").count(".") <= 1 and not is_chain(p)}
+    modules: dict[str, object] = {}
+
+    def frozen(file: str, cls: str) -> bool:
+        if file not in modules:
+            modules[file] = load_module(file, package)
+        node = modules[file].class_(cls) if modules[file] is not None else None
+        return node is not None and frozen_after_init(node)
+
     by_identity: dict[tuple[Turn, ...], list[list[dict]]] = {}
     without_run: dict[tuple[Turn, ...], None] = {}
     for test in read_links(records_dir):
-        for path in chains_in(test, pairs):
+        for path in chains_in(test, pairs, frozen):
             turns = [turn for turn, _ in path]
             runs = _valid_runs(turns, by_name, roots)
             if not runs:

@@ -32,6 +32,12 @@ def test_described_vectors():
         assert calc.describe(calc.Vector.parse(text).scaled(factor)).startswith("(")
 
 
+def test_one_ruler_measures_and_labels():
+    ruler = calc.Ruler(10.16, "hand")
+    for centimetres in (35, 10.5, 3, 100):
+        assert "cm" in ruler.label(ruler.measure(centimetres))
+
+
 def test_copies_break_the_chain():
     tokens = calc.tokenize("3 * 3")
     assert calc.to_postfix(list(tokens)) == ["3", "3", "*"]  # a copy: no link

@@ -120,3 +120,22 @@ def describe(vector):
     """The vector as "(x, y)" with one decimal each, then its length with two."""
     coordinates = f"({vector.x:.1f}, {vector.y:.1f})"
     return f"{coordinates} of length {vector.length():.2f}"
+
+
+class Ruler:
+    """Measures lengths in a unit of ``size`` centimetres called ``name``."""
+
+    def __init__(self, size, name):
+        self.size = size
+        self.name = name
+
+    def measure(self, centimetres):
+        """How many whole units fit in ``centimetres``, and the centimetres left over (rounded to 0.01)."""
+        units = int(centimetres // self.size)
+        return units, round(centimetres - units * self.size, 2)
+
+    def label(self, measured):
+        """A measurement from ``measure`` as text, e.g. "3 hands and 4.52 cm"."""
+        units, rest = measured
+        plural = "" if units == 1 else "s"
+        return f"{units} {self.name}{plural} and {rest:g} cm"
