@@ -149,22 +149,24 @@ def test_a_class_a_function_turn_needs_is_written_once_by_its_method_turns(chain
 
 def test_an_object_used_by_two_turns_is_built_again_only_when_no_method_changes_it(chains) -> None:
     """``ruler.label(ruler.measure(cm))``: ``label`` runs on an object ``measure`` ran on before. Ruler's
-    methods change nothing, so the driver builds it from the constructor's arguments for each turn;
-    were the class changed by its methods, ``label`` would not be a turn."""
+    methods change nothing, so the driver builds it once from the constructor's arguments for both
+    turns; were the class changed by its methods, ``label`` would not be a turn."""
     from pipelines.problems.multi_turn import chains_in
 
     out, _, problems, _, _ = chains
     chain = chain_of(problems, "Ruler.label")
     assert [turn["receiver"] for turn in chain.meta["turns"]] == ["constructor", "constructor"]
-    assert chain.meta["driver"].splitlines()[-1] == "    return Ruler(t1_init_size, t1_init_name).label(out0)"
+    assert chain.meta["driver"] == (
+        "def run_chain(t0_init_size, t0_init_name, t0_centimetres):\n    obj0 = Ruler(t0_init_size, t0_init_name)\n"
+        "    out0 = obj0.measure(t0_centimetres)\n    return obj0.label(out0)\n")
     assert [t.expected for t in chain.tests if t.args[2] == 3] == ["0 hands and 3 cm"]
     pairs = {record["pair"]: record for records in read_records(out).values() for record in records}
     (test,) = [test for test in read_links(out) if test["qualname"] == "test_one_ruler_measures_and_labels"]
     paths = list(chains_in(test, pairs))
     # Not known to be unchanged by its methods: only the first call on the new ruler has it as built.
     assert [[turn.built for turn, _ in path] for path in paths] == [[True, False]] + [[False, False]] * 3
-    assert [[turn.built for turn, _ in path] for path in chains_in(test, pairs, lambda file, cls: cls == "Ruler")] == [
-        [True, True]] * 4
+    frozen = [path for path in chains_in(test, pairs, lambda file, cls: cls == "Ruler")]
+    assert [[(turn.built, turn.shares) for turn, _ in path] for path in frozen] == [[(True, 0), (True, 1)]] * 4
 
 
 def test_turns_of_one_class_apart_are_not_laid_out(chains) -> None:

@@ -1,7 +1,8 @@
 """A chain's driver ``run_chain``, which feeds each turn's result to the next, and its tests from recordings.
 
 The driver's parameters are every input of every turn that is not fed by the turn before, and, for a
-method whose object a constructor call built, that call's arguments (the driver builds the object).
+method whose object a constructor call built, that call's arguments (the driver builds the object,
+once for turns that ran on the same object).
 A final test calls the driver with one recording's values of those inputs and expects the last
 turn's result; a result that holds a float compares within ``FLOAT_TOLERANCE`` (MTPB's), else exactly.
 """
@@ -26,6 +27,7 @@ class ChainTurn(Protocol):
     qualname: str
     fed: str
     built: bool
+    shares: int
 
 
 def _parameter(number: int, name: str) -> str:
@@ -56,9 +58,15 @@ def driver(turns: list[ChainTurn], records: list[dict], kinds: list[str]) -> tup
         cls, _, method = turn.qualname.partition(".")
         if kind == "method" and turn.fed == "self":
             callee = f"out{number - 1}.{method}"
+        elif kind == "method" and turn.shares:
+            callee = f"obj{number - turn.shares}.{method}"
         elif kind == "method":
-            made = _arguments(number, record["init"]["args"], "", params, INIT)
-            callee = f"{cls}({', '.join(made)}).{method}"
+            made = f"{cls}({', '.join(_arguments(number, record['init']['args'], '', params, INIT))})"
+            if any(later.shares == later_number - number for later_number, later in enumerate(turns)
+                   if later_number > number):
+                lines.append(f"    obj{number} = {made}\n")
+                made = f"obj{number}"
+            callee = f"{made}.{method}"
         else:
             callee = turn.qualname
         call = f"{callee}({', '.join(_arguments(number, args, turn.fed, params))})"

@@ -65,13 +65,15 @@ class Reason(StrEnum):
 class Turn:
     """One call of a chain: the function, the parameter fed by the turn before ("" for the first; "self"
     for a method called on the previous result), and whether its ``self`` is the object a linked
-    constructor call of the same test built (the driver builds it from the recorded arguments)."""
+    constructor call of the same test built (the driver builds it from the recorded arguments, once
+    for the turns that ran on one object: ``shares``)."""
 
     file: str
     qualname: str
     line: int
     fed: str
     built: bool = False
+    shares: int = 0  # for a built object: how many turns back the turn whose object this one runs on too
 
 
 def is_chain(problem: Problem) -> bool:
@@ -128,17 +130,23 @@ def chains_in(test: dict, pairs: dict[str, dict],
     for end in range(len(calls)):
         if fed[end] is None or end in feeds:
             continue  # not fed, or not the end of its path
-        path, index, name = [], end, ""
+        path, objects, index, name = [], [], end, ""
         while index is not None and len(path) < MAX_TURNS:
             link = fed[index]
             name = link[0] if link else ""
             call = calls[index]
-            path.append((Turn(call["file"], call["qualname"], call["line"], name, _built(call, calls, pairs, frozen)),
-                         pairs.get(call["pair"])))
+            built = _built(call, calls, pairs, frozen)
+            path.append((Turn(call["file"], call["qualname"], call["line"], name, built), pairs.get(call["pair"])))
+            objects.append(next((i for arg, i in call["links"] if arg == "self"), None) if built else None)
             index = link[1] if link else None
         path.reverse()
+        objects.reverse()
+        for number, made in enumerate(objects):  # a later turn on an object an earlier turn built
+            earlier = [j for j in range(number) if made is not None and objects[j] == made]
+            if earlier:
+                path[number] = (dataclasses.replace(path[number][0], shares=number - earlier[-1]), path[number][1])
         first, record = path[0]
-        path[0] = (dataclasses.replace(first, fed=""), record)
+        path[0] = (dataclasses.replace(first, fed="", shares=0), record)
         if all(record is not None for _, record in path):
             yield path
 
@@ -329,7 +337,9 @@ def find_chains(records_dir: str | Path, singles: list[Problem], roots: tuple[st
             if not runs:
                 without_run.setdefault(tuple(turns))
             for start, end in runs:
-                run = (dataclasses.replace(turns[start], fed=""), *turns[start + 1:end])
+                run = tuple(dataclasses.replace(turn, fed="" if number == start else turn.fed,
+                                                shares=turn.shares if turn.shares <= number - start else 0)
+                            for number, turn in enumerate(turns[start:end], start))
                 recordings = by_identity.setdefault(run, [])
                 records = [record for _, record in path[start:end]]
                 if records not in recordings:
