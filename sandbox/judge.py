@@ -60,11 +60,14 @@ def _same_other(a: object, b: object) -> bool:
 
 
 def close(a: object, b: object, rel_tol: float, abs_tol: float) -> bool:
-    """Numbers (or sequences of numbers) within tolerance; bools are not numbers here."""
+    """Numbers within tolerance, also inside lists, tuples and dicts (same keys); bools are not numbers
+    here, and NaN matches NaN as it does in ``same``; anything else compares by ``same``."""
     if type(a) in (int, float) and type(b) in (int, float):
-        return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
+        return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol) or same(a, b)
     if type(a) in (list, tuple) and type(a) is type(b):
         return len(a) == len(b) and all(close(x, y, rel_tol, abs_tol) for x, y in zip(a, b, strict=True))
+    if type(a) is dict and type(b) is dict:
+        return a.keys() == b.keys() and all(close(value, b[key], rel_tol, abs_tol) for key, value in a.items())
     return same(a, b)
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from sandbox import wire
-from sandbox.judge import check_record, judge_function, same
+from sandbox.judge import check_record, check_value, judge_function, same
 from sandbox.types import FunctionTest, Status
 
 
@@ -61,3 +61,14 @@ def test_expected_exception() -> None:
     assert check_record(test, {"i": 0, "raises": "ZeroDivisionError", "message": ""}) == ""
     assert "expected ZeroDivisionError" in check_record(test, {"i": 0, "value": 1})
     assert check_record(test, {"i": 0, "raises": "__candidate__.ZeroDivisionError", "message": ""})
+
+
+@pytest.mark.parametrize(("got", "expected", "ok"), [
+    (0.1 + 0.2, 0.3, True), (1.0000001, 1.0, True), (1.00001, 1.0, False),
+    ([1.0, {"a": 2.0000001}], [1.0, {"a": 2.0}], True), ({"a": 1.0, "b": 2.0}, {"a": 1.0}, False),
+    ({"a": 1.0}, {"a": 1.01}, False), (math.nan, math.nan, True), ("x", "x", True), (True, 1, False),
+])
+def test_close_compares_numbers_within_tolerance_inside_containers(got: object, expected: object, ok: bool) -> None:
+    """MTPB's 1e-6: a float anywhere in a list or a dict's values; keys, strings and bools exactly."""
+    test = FunctionTest(args=[], expected=wire.encode(expected), compare="close", rel_tol=1e-6, abs_tol=1e-6)
+    assert (check_value(test, got) == "") is ok

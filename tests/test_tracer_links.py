@@ -1,9 +1,9 @@
 """Calls linked within a test, on a package written for the purpose, traced for real by both engines.
 
 The suite ``chain_fixtures/test_chainpkg.py`` runs as a script in a venv with the tracer installed,
-exactly as a harvested suite would; its tests build chains (tokenize -> to_postfix -> evaluate, and a
-formatter object whose method takes the evaluated value), break one with a copy, and make calls that
-are not linked at all.
+exactly as a harvested suite would; its tests build chains (tokenize -> to_postfix -> evaluate, then a
+formatter object whose method takes the evaluated value; a vector read, then methods called on each
+result), break one with a copy, and make calls that are not linked at all.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def shape(test: dict) -> list[tuple[str, list]]:
 @pytest.mark.parametrize("engine", ["c", "python"])
 def test_the_chain_is_found_with_the_right_links(linked, engine: str) -> None:
     tests, _, summaries = linked[engine]
-    assert set(tests) == {"test_pipeline", "test_objects_are_not_kept_alive", "test_many_calls"}
+    assert set(tests) == {"test_pipeline", "test_objects_are_not_kept_alive", "test_many_calls", "test_vectors",
+                          "test_normalised_vectors", "test_described_vectors", "test_one_ruler_measures_and_labels"}
     first_expression = shape(tests["test_pipeline"])[:5]
     assert first_expression == [
         ("tokenize", []), ("to_postfix", [["tokens", 0]]), ("evaluate", [["postfix", 1]]),
@@ -65,21 +66,26 @@ def test_the_chain_is_found_with_the_right_links(linked, engine: str) -> None:
     for start in range(0, len(tests["test_pipeline"]["calls"]), 5):
         for _, links in shape(tests["test_pipeline"])[start:start + 5]:
             assert all(start <= index < start + 5 for _, index in links)
-    assert summaries[0]["summary"]["linked_tests"] == 3 and summaries[0]["summary"]["errors"] == 0
+    # A method called on what the call before returned: its ``self`` is linked to that call.
+    assert shape(tests["test_vectors"])[:3] == [
+        ("Vector.parse", []), ("Vector.scaled", [["self", 0]]), ("Vector.length", [["self", 1]])]
+    assert len(tests["test_vectors"]["calls"]) == 15
+    assert summaries[0]["summary"]["linked_tests"] == 7 and summaries[0]["summary"]["errors"] == 0
 
 
 @pytest.mark.parametrize("engine", ["c", "python"])
 def test_links_name_recorded_pairs_whose_values_flow(linked, engine: str) -> None:
     tests, records, _ = linked[engine]
     by_pair = {record["pair"]: record for record in records}
-    calls = tests["test_pipeline"]["calls"]
-    for call in calls:
-        assert call["pair"] in by_pair and by_pair[call["pair"]]["qualname"] == call["qualname"]
-        for name, index in call["links"]:
-            if name == "self":
-                continue
-            argument = next(value for arg, _, value in by_pair[call["pair"]]["args"] if arg == name)
-            assert argument == by_pair[calls[index]["pair"]]["result"]
+    for test in ("test_pipeline", "test_vectors"):
+        calls = tests[test]["calls"]
+        for call in calls:
+            assert call["pair"] in by_pair and by_pair[call["pair"]]["qualname"] == call["qualname"]
+            for name, index in call["links"]:
+                if calls[index]["qualname"].endswith(".__init__"):
+                    continue  # the object the constructor built: its record returns None
+                argument = next(value for arg, _, value in by_pair[call["pair"]]["args"] if arg == name)
+                assert argument == by_pair[calls[index]["pair"]]["result"]
 
 
 @pytest.mark.parametrize("engine", ["c", "python"])

@@ -2,8 +2,10 @@
 
 For each of n samples, turn 1 continues the shared context and the first turn's prompt; turn k continues
 that sample's program so far (the earlier turns' prompts with the model's own bodies) and turn k's
-prompt. The complete program, with the chain's driver appended, is judged against the chain's final
-tests in one sandbox session, like any other problem's samples; a chain is kept when one passes.
+prompt. A method turn's body also ends where the model starts the class's next member (the turns after
+it write their own). The complete program, with the chain's driver appended, is judged against the
+chain's final tests in one sandbox session, like any other problem's samples; a chain is kept when one
+passes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from pipelines.problem import Problem
 from sandbox.session import Session
 from sandbox.types import Limits
 
+MEMBER_STOPS = ("\n    def ", "\n    async def ", "\n    @", "\n    class ")
+
+
+def params_for(turn: dict, params: SamplingParams) -> SamplingParams:
+    """The sampling parameters of one turn: a method turn stops at the next member of its class."""
+    if not turn.get("class"):
+        return params
+    return dataclasses.replace(params, stop=tuple(dict.fromkeys((*params.stop, *MEMBER_STOPS))))
+
 
 def program_of(problem: Problem, bodies: list[str]) -> str:
     """The chain's candidate: every turn's prompt with its body, then the driver."""
@@ -27,14 +38,14 @@ def program_of(problem: Problem, bodies: list[str]) -> str:
 def sample_chain(problem: Problem, sampler: Sampler, params: SamplingParams, seed: int) -> list[Sample]:
     """n complete samples, turn by turn; each one's text is the whole program the model wrote."""
     turns = problem.meta["turns"]
-    first = sampler.sample(problem.prompt + turns[0]["prompt"], params, seed=seed)
+    first = sampler.sample(problem.prompt + turns[0]["prompt"], params_for(turns[0], params), seed=seed)
     one = dataclasses.replace(params, n=1)
     samples = []
     for index, start in enumerate(first):
         parts, logprobs, tokens = [start], [start.mean_logprob], start.tokens
         for number, turn in enumerate(turns[1:], 1):
             so_far = "".join(t["prompt"] + p.text + "\n\n" for t, p in zip(turns, parts, strict=False))
-            (next_part,) = sampler.sample(problem.prompt + so_far + turn["prompt"], one,
+            (next_part,) = sampler.sample(problem.prompt + so_far + turn["prompt"], params_for(turn, one),
                                           seed=seed + 1000 * number + index)
             parts.append(next_part)
             logprobs.append(next_part.mean_logprob)

@@ -172,10 +172,12 @@ def write_jsonl_atomic(path: str | Path, records: Iterable[dict]) -> int:
 
 
 def multi_turn_record(problem: Problem) -> dict:
-    """One ``multi_turn.jsonl`` line: the shared context, each turn's prompt, reference and own unit tests,
+    """One ``multi_turn.jsonl`` line: the shared context, each turn's prompt, reference and own unit tests
+    (a method turn's class, and whether its object is the previous result or built by its constructor),
     the driver and the final tests, provenance and pass statistics."""
     turns = [{"entry_point": turn["entry_point"], "prompt": turn["prompt"], "reference": turn["reference"],
-              "fed": turn["fed"], "tests": turn["tests"]} for turn in problem.meta["turns"]]
+              "fed": turn["fed"], "class": turn.get("class", ""), "receiver": turn.get("receiver", ""),
+              "tests": turn["tests"]} for turn in problem.meta["turns"]]
     return {**_common(problem), "context": problem.prompt, "turns": turns, "driver": problem.meta["driver"],
             "tests": [dataclasses.asdict(test) for test in problem.tests], "recordings": problem.meta["recordings"]}
 

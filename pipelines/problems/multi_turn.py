@@ -2,14 +2,19 @@
 
 The tracer writes, per test, the calls into the project in order and each argument that IS an earlier
 call's result (``links-*.links`` beside the records). A chain is a path of 2 to 5 such calls, each fed
-by the one before through exactly one argument, whose value the records confirm flowed unchanged.
-Each turn must be a top-level function that is a valid single problem of this project (standalone,
+by the one before through exactly one argument (or, for a method called on the previous result, its
+``self``), whose value the records confirm flowed unchanged. Each turn must be a top-level function,
+or a method of a top-level class, that is a valid single problem of this project (standalone,
 deterministic tests, encodable values): its signature and docstring are the turn's prompt and its
-body the turn's reference. The record is a ``function`` problem that runs like any other: the prompt
-is the turns' shared context, the solution the turns in order and a driver ``run_chain`` that feeds
-each turn's result to the next; its tests call the driver with the chain's other inputs and expect
-the final output (one per recording of the chain, up to ``MAX_RECORDINGS``). ``meta["turns"]`` holds
-each turn's prompt, reference, entry point and own unit tests.
+body the turn's reference (a method's class is laid out as in its class problem, once for all its
+turns: ``chain_layout``). The object a method runs on is the previous turn's result, or one the
+driver builds from the linked constructor call's recorded arguments (made driver inputs).
+
+The record is a ``function`` problem that runs like any other: the prompt is the turns' shared
+context, the solution the turns in order and a driver ``run_chain`` that feeds each turn's result to
+the next; its tests call the driver with the chain's other inputs and expect the final output (one
+per recording of the chain, up to ``MAX_RECORDINGS``; a float compared within ``FLOAT_TOLERANCE``, as
+MTPB does). ``meta["turns"]`` holds each turn's prompt, reference, entry point and own unit tests.
 """
 
 from __future__ import annotations
@@ -18,20 +23,28 @@ import ast
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Reject
-from pipelines.problems.records import localise_test, read_records, relative, serialisable
+from pipelines.problems.chain_driver import DRIVER, driver, final_test
+from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, turn_texts, without_classes
+from pipelines.problems.methods import frozen_after_init, plain
+from pipelines.problems.project import load_module
+from pipelines.problems.records import read_records, relative
+from pipelines.problems.standalone import type_names
 from sandbox.types import FunctionTest
 
 MIN_TURNS, MAX_TURNS = 2, 5
 MAX_RECORDINGS = 5
-DRIVER = "run_chain"
 MULTI_TURN = "multi_turn"  # the meta key that marks a chain problem
+RECEIVERS = ("self", "cls")
+
+
+Frozen = Callable[[str, str], bool]  # (file, class) -> whether no method of the class changes its objects
 
 
 class Reason(StrEnum):
@@ -43,16 +56,24 @@ class Reason(StrEnum):
     TURN_IN_CONTEXT = "turn_defined_in_context"
     REPEATED = "function_repeated"
     RETURNS_INPUT = "final_tests_return_an_input"
+    SELF_NOT_REBUILT = "self_not_rebuilt_in_chain"
+    CLASS_SPLIT = CLASS_SPLIT
+    NOT_LAID_OUT = NOT_LAID_OUT
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One call of a chain: the function and the parameter fed by the turn before ("" for the first)."""
+    """One call of a chain: the function, the parameter fed by the turn before ("" for the first; "self"
+    for a method called on the previous result), and whether its ``self`` is the object a linked
+    constructor call of the same test built (the driver builds it from the recorded arguments, once
+    for the turns that ran on one object: ``shares``)."""
 
     file: str
     qualname: str
     line: int
     fed: str
+    built: bool = False
+    shares: int = 0  # for a built object: how many turns back the turn whose object this one runs on too
 
 
 def is_chain(problem: Problem) -> bool:
@@ -72,8 +93,12 @@ def read_links(records_dir: str | Path) -> list[dict]:
 
 def _feeder(call: dict, calls: list[dict], pairs: dict[str, dict]) -> tuple[str, int] | None:
     """(parameter, index of the call that fed it) when exactly one argument came from an earlier call
-    and its recorded value equals that call's recorded result (not changed in between)."""
-    links = [(name, index) for name, index in call["links"] if name not in ("self", "cls")]
+    (else a method's ``self`` that an earlier call other than a constructor returned) and its recorded
+    value equals that call's recorded result (not changed in between)."""
+    links = [(name, index) for name, index in call["links"] if name not in RECEIVERS]
+    if not links:
+        links = [(name, index) for name, index in call["links"]
+                 if name == "self" and not calls[index]["qualname"].endswith(".__init__")]
     if len(links) != 1:
         return None
     name, index = links[0]
@@ -84,7 +109,20 @@ def _feeder(call: dict, calls: list[dict], pairs: dict[str, dict]) -> tuple[str,
     return (name, index) if argument is not None and argument == source["result"] else None
 
 
-def chains_in(test: dict, pairs: dict[str, dict]) -> Iterator[list[tuple[Turn, dict]]]:
+def _built(call: dict, calls: list[dict], pairs: dict[str, dict], frozen: Frozen) -> bool:
+    """Whether a method's ``self`` is what a linked constructor call of its own class built, with no
+    method called on it since or of a class no method changes (``frozen``): the driver can build it
+    again from that call's recorded arguments."""
+    index = next((index for name, index in call["links"] if name == "self"), None)
+    record = pairs.get(call["pair"]) or {}
+    cls = call["qualname"].rpartition(".")[0]
+    init = record.get("init") or {}
+    return (index is not None and calls[index]["qualname"] == f"{cls}.__init__" and record.get("class") == cls
+            and (init.get("after") == 0 or ("after" in init and frozen(call["file"], cls))))
+
+
+def chains_in(test: dict, pairs: dict[str, dict],
+              frozen: Frozen = lambda file, cls: False) -> Iterator[list[tuple[Turn, dict]]]:
     """Maximal paths of fed calls in one test, the last ``MAX_TURNS`` of each, with their records."""
     calls = test["calls"]
     fed = [_feeder(call, calls, pairs) for call in calls]
@@ -92,28 +130,25 @@ def chains_in(test: dict, pairs: dict[str, dict]) -> Iterator[list[tuple[Turn, d
     for end in range(len(calls)):
         if fed[end] is None or end in feeds:
             continue  # not fed, or not the end of its path
-        path, index, name = [], end, ""
+        path, objects, index, name = [], [], end, ""
         while index is not None and len(path) < MAX_TURNS:
             link = fed[index]
             name = link[0] if link else ""
             call = calls[index]
-            path.append((Turn(call["file"], call["qualname"], call["line"], name), pairs.get(call["pair"])))
+            built = _built(call, calls, pairs, frozen)
+            path.append((Turn(call["file"], call["qualname"], call["line"], name, built), pairs.get(call["pair"])))
+            objects.append(next((i for arg, i in call["links"] if arg == "self"), None) if built else None)
             index = link[1] if link else None
         path.reverse()
+        objects.reverse()
+        for number, made in enumerate(objects):  # a later turn on an object an earlier turn built
+            earlier = [j for j in range(number) if made is not None and objects[j] == made]
+            if earlier:
+                path[number] = (dataclasses.replace(path[number][0], shares=number - earlier[-1]), path[number][1])
         first, record = path[0]
-        path[0] = (dataclasses.replace(first, fed=""), record)
+        path[0] = (dataclasses.replace(first, fed="", shares=0), record)
         if all(record is not None for _, record in path):
             yield path
-
-
-def _context_and_prompt(problem: Problem) -> tuple[str, str]:
-    """A single problem's prompt split into its context and the turn's own prompt (signature + docstring)."""
-    marker = f"def {problem.entry_point}("
-    at = problem.prompt.rfind("\n" + marker)
-    at = at + 1 if at >= 0 else (0 if problem.prompt.startswith(marker) else -1)
-    if at < 0:
-        raise ValueError(f"{problem.entry_point}: no signature in the prompt")
-    return problem.prompt[:at].rstrip("\n"), problem.prompt[at:]
 
 
 def merge_contexts(contexts: list[str]) -> str:
@@ -126,54 +161,71 @@ def merge_contexts(contexts: list[str]) -> str:
     return "\n\n".join(seen)
 
 
-def driver(turns: list[Turn], records: list[dict]) -> tuple[str, list[tuple[int, str]]]:
-    """The ``run_chain`` source and its parameters as (turn, parameter) in order."""
-    params: list[tuple[int, str]] = []
-    lines = []
-    for number, (turn, record) in enumerate(zip(turns, records, strict=True)):
-        arguments = []
-        for name, kind, _ in record["args"]:
-            if name == turn.fed:
-                value = f"out{number - 1}"
-            else:
-                params.append((number, name))
-                value = f"t{number}_{name}"
-            arguments.append({"pos": value, "kwonly": f"{name}={value}", "var": f"*{value}",
-                              "varkw": f"**{value}"}[kind])
-        call = f"{turn.qualname}({', '.join(arguments)})"
-        lines.append(f"    return {call}\n" if number == len(turns) - 1 else f"    out{number} = {call}\n")
-    signature = ", ".join(f"t{number}_{name}" for number, name in params)
-    return f"def {DRIVER}({signature}):\n" + "".join(lines), params
+def method_kind(problem: Problem) -> str:
+    """``function``, or a class problem's ``method``, ``staticmethod`` or ``classmethod``."""
+    return (problem.meta.get("method_kind") if problem is not None else None) or "function"
 
 
-def final_test(records: list[dict], params: list[tuple[int, str]], module: str) -> FunctionTest | None:
-    """The chain's first inputs (and every turn's other inputs) and its final output, as a driver test."""
-    if not all(serialisable(record) and "result" in record for record in records):
-        return None
-    values = {(number, name): value["v"] for number, record in enumerate(records) for name, _, value in record["args"]}
-    test = FunctionTest(args=[values[param] for param in params], expected=records[-1]["result"]["v"])
-    local = localise_test(test, module, set())
-    return local[0] if local is not None else None
+def turn_reason(turn: Turn, singles: dict[tuple[str, str], Problem], roots: tuple[str, ...]) -> str:
+    """Why a call cannot be a turn where it stands ("" when it can): it is not a single problem, or it
+    is a method whose object neither the previous turn returned nor a linked constructor call built."""
+    key = (relative(turn.file, roots), turn.qualname)
+    if key not in singles:
+        return Reason.TURN_NOT_A_PROBLEM
+    if method_kind(singles[key]) == "method" and not (turn.built or turn.fed == "self"):
+        return Reason.SELF_NOT_REBUILT
+    return ""
+
+
+def _classes(turns: list[Turn], context: str, package: str, roots: tuple[str, ...]) -> tuple[str, set[str], set[str]]:
+    """The last turn's module, and the classes the chain's program defines that its values may hold
+    (all of them, and those whose objects are their attributes)."""
+    defined = type_names(ast.parse(context).body) | {class_of_turn(turn) for turn in turns} - {""}
+    module = load_module(turns[-1].file, package)
+    if module is None:
+        return relative(turns[-1].file, roots)[:-3].replace("/", "."), set(), set()
+    classes = type_names(module.tree.body) & defined
+    return module.name, classes, {name for name in classes if (cls := module.class_(name)) and plain(cls, module)}
+
+
+def class_of_turn(turn: Turn) -> str:
+    """The class of a method turn, "" for a function."""
+    return turn.qualname.partition(".")[0] if "." in turn.qualname else ""
 
 
 def build_chain(turns: list[Turn], recordings: list[list[dict]], singles: dict[tuple[str, str], Problem],
-                roots: tuple[str, ...]) -> tuple[Problem | None, str, str]:
+                roots: tuple[str, ...], package: str = "") -> tuple[Problem | None, str, str]:
     """(problem, "", "") for one chain identity and its recordings, or (None, reason, detail)."""
     if len({turn.qualname for turn in turns}) < len(turns):
         return None, Reason.REPEATED, ">".join(turn.qualname for turn in turns)
-    problems = [singles.get((relative(turn.file, roots), turn.qualname)) for turn in turns]
-    if any(problem is None for problem in problems):
-        missing = [turn.qualname for turn, problem in zip(turns, problems, strict=True) if problem is None]
-        return None, Reason.TURN_NOT_A_PROBLEM, ", ".join(missing)
-    split = [_context_and_prompt(problem) for problem in problems]
-    context = merge_contexts([before for before, _ in split])
+    reasons = [turn_reason(turn, singles, roots) for turn in turns]
+    for reason in (Reason.TURN_NOT_A_PROBLEM, Reason.SELF_NOT_REBUILT):
+        if reason in reasons:
+            return None, reason, ", ".join(t.qualname for t, r in zip(turns, reasons, strict=True) if r == reason)
+    problems = [singles[(relative(turn.file, roots), turn.qualname)] for turn in turns]
+    texts = turn_texts(problems)
+    if isinstance(texts, tuple):
+        return None, texts[0], texts[1]
+    written = {}  # class -> the turn that writes it
+    for number, turn in enumerate(turns):
+        written.setdefault(class_of_turn(turn), number)
+    for number, text in enumerate(texts):  # a turn whose own problem shows it a class a later turn writes
+        early = sorted({s.name for s in ast.parse(text.context).body if isinstance(s, ast.ClassDef)
+                        and written.get(s.name, -1) > number})
+        if early:
+            return None, Reason.TURN_IN_CONTEXT, f"{early[0]} (turn {number + 1} needs it, a later turn writes it)"
+    context, read = without_classes(merge_contexts([text.context for text in texts]), set(written) - {""})
+    if read:
+        return None, Reason.TURN_IN_CONTEXT, f"{read} (the context reads it before its turn defines it)"
     defined = {node.name for node in ast.parse(context).body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
-    inside = sorted(defined & {turn.qualname for turn in turns})
+    inside = sorted(defined & {turn.qualname.partition(".")[0] for turn in turns})
     if inside:
         return None, Reason.TURN_IN_CONTEXT, ", ".join(inside)
-    source, params = driver(turns, recordings[0])
-    module = relative(turns[-1].file, roots)[:-3].replace("/", ".")
-    tests = [t for t in (final_test(records, params, module) for records in recordings) if t is not None]
+    kinds = [method_kind(problem) for problem in problems]
+    source, params = driver(turns, recordings[0], kinds)
+    module, classes, plain_classes = _classes(turns, context, package, roots)
+    tests = [t for t in (final_test(records, params, module, classes, plain_classes) for records in recordings)
+             if t is not None]
     unique = list({json.dumps(dataclasses.asdict(t), sort_keys=True): t for t in tests}.values())
     # Tests whose output is not one of their inputs first (a round trip ``a > b`` maps x to x).
     chosen = sorted(unique, key=lambda t: (t.expected in t.args, json.dumps(dataclasses.asdict(t), sort_keys=True)))
@@ -184,9 +236,11 @@ def build_chain(turns: list[Turn], recordings: list[list[dict]], singles: dict[t
         return None, Reason.TRIVIAL, f"{len(chosen)} final tests"
     if all(t.expected in t.args for t in chosen):
         return None, Reason.RETURNS_INPUT, f"{len(chosen)} final tests"
-    turn_meta = [{"entry_point": p.entry_point, "prompt": prompt, "reference": p.solution, "fed": turn.fed,
+    turn_meta = [{"entry_point": p.entry_point, "prompt": text.prompt, "reference": text.reference, "fed": turn.fed,
+                  "class": text.cls, "method_kind": kind,
+                  "receiver": "previous" if turn.fed == "self" else ("constructor" if kind == "method" else ""),
                   "tests": [dataclasses.asdict(t) for t in p.tests], "single_id": p.id}
-                 for turn, p, (_, prompt) in zip(turns, problems, split, strict=True)]
+                 for turn, p, text, kind in zip(turns, problems, texts, kinds, strict=True)]
     program = "".join(turn["prompt"] + turn["reference"] + "\n\n" for turn in turn_meta) + source
     first = problems[0]
     problem = Problem(
@@ -218,40 +272,74 @@ def multi_turn_summary(kept: list[Problem], rejects: list[Reject], counts: list[
 
 def _valid_runs(turns: list[Turn], singles: dict[tuple[str, str], Problem],
                 roots: tuple[str, ...]) -> list[tuple[int, int]]:
-    """(start, end) of each maximal run of at least ``MIN_TURNS`` distinct functions that are single
-    problems (methods are not turns yet: a chain through one is cut there; a function met again in a
-    run, as in a round trip ``a > b > a``, starts the next run)."""
+    """(start, end) of each maximal run of at least ``MIN_TURNS`` distinct calls that can be turns there
+    (``turn_reason``; a run's first turn is fed nothing, so a method on the previous result cannot start
+    one); a function met again in a run, as in a round trip ``a > b > a``, starts the next run."""
+
+    def fits(index: int, first: bool) -> bool:
+        turn = turns[index]
+        return not turn_reason(dataclasses.replace(turn, fed="") if first else turn, singles, roots)
+
     runs, start = [], 0
-    for index, turn in enumerate([*turns, None]):
-        valid = turn is not None and (relative(turn.file, roots), turn.qualname) in singles
-        repeated = valid and turn.qualname in {t.qualname for t in turns[start:index]}
-        if not valid or repeated:
+    for index, turn in enumerate(turns):
+        valid = fits(index, index == start)
+        if valid and turn.qualname in {t.qualname for t in turns[start:index]}:
             if index - start >= MIN_TURNS:
                 runs.append((start, index))
-            start = index if repeated else index + 1
+            start = index
+            valid = fits(index, True)
+        if not valid:
+            if index - start >= MIN_TURNS:
+                runs.append((start, index))
+            start = index + 1
+    if len(turns) - start >= MIN_TURNS:
+        runs.append((start, len(turns)))
     return runs
+
+
+def _why_no_run(turns: tuple[Turn, ...], singles: dict[tuple[str, str], Problem],
+                roots: tuple[str, ...]) -> tuple[str, str]:
+    """(reason, detail) for a linked path with no run of turns."""
+    reasons = [turn_reason(dataclasses.replace(t, fed="") if i == 0 else t, singles, roots)
+               for i, t in enumerate(turns)]
+    for reason in (Reason.TURN_NOT_A_PROBLEM, Reason.SELF_NOT_REBUILT):
+        if reason in reasons:
+            names = [t.qualname for t, r in zip(turns, reasons, strict=True) if r == reason]
+            return reason, ", ".join(dict.fromkeys(names))
+    # every turn can be one, but no two different functions follow each other
+    return Reason.REPEATED, ">".join(turn.qualname for turn in turns)
 
 
 def find_chains(records_dir: str | Path, singles: list[Problem], roots: tuple[str, ...], source: str = "",
                 package: str = "") -> tuple[list[Problem], list[Reject], Count]:
     """A project's multi-turn problems from its links, a reject for each chain left out, and the count.
 
-    The chains counted are the runs of single problems cut from the linked paths, each identity once
-    with all its recordings, plus each path with no such run (rejected: a turn is not a problem)."""
+    The chains counted are the runs of turns cut from the linked paths, each identity once with all
+    its recordings, plus each path with no such run (rejected: why its calls cannot be turns)."""
     pairs = {record["pair"]: record for records in read_records(records_dir).values() for record in records
              if "pair" in record}
     by_name = {(p.provenance.path, p.entry_point or ""): p for p in singles
-               if p.kind == "function" and "." not in (p.entry_point or "") and not is_chain(p)}
+               if p.kind == "function" and (p.entry_point or "").count(".") <= 1 and not is_chain(p)}
+    modules: dict[str, object] = {}
+
+    def frozen(file: str, cls: str) -> bool:
+        if file not in modules:
+            modules[file] = load_module(file, package)
+        node = modules[file].class_(cls) if modules[file] is not None else None
+        return node is not None and frozen_after_init(node)
+
     by_identity: dict[tuple[Turn, ...], list[list[dict]]] = {}
     without_run: dict[tuple[Turn, ...], None] = {}
     for test in read_links(records_dir):
-        for path in chains_in(test, pairs):
+        for path in chains_in(test, pairs, frozen):
             turns = [turn for turn, _ in path]
             runs = _valid_runs(turns, by_name, roots)
             if not runs:
                 without_run.setdefault(tuple(turns))
             for start, end in runs:
-                run = (dataclasses.replace(turns[start], fed=""), *turns[start + 1:end])
+                run = tuple(dataclasses.replace(turn, fed="" if number == start else turn.fed,
+                                                shares=turn.shares if turn.shares <= number - start else 0)
+                            for number, turn in enumerate(turns[start:end], start))
                 recordings = by_identity.setdefault(run, [])
                 records = [record for _, record in path[start:end]]
                 if records not in recordings:
@@ -259,15 +347,11 @@ def find_chains(records_dir: str | Path, singles: list[Problem], roots: tuple[st
     problems, rejects = [], []
     for turns in sorted(without_run, key=lambda turns: [dataclasses.astuple(t) for t in turns]):
         subject = f"{relative(turns[0].file, roots)}:" + ">".join(turn.qualname for turn in turns)
-        missing = [t.qualname for t in turns if (relative(t.file, roots), t.qualname) not in by_name]
-        if missing:
-            reason, detail = Reason.TURN_NOT_A_PROBLEM, ", ".join(dict.fromkeys(missing))
-        else:  # every turn is a problem, but no two different functions follow each other
-            reason, detail = Reason.REPEATED, ">".join(turn.qualname for turn in turns)
+        reason, detail = _why_no_run(turns, by_name, roots)
         rejects.append(Reject(Stage.CHAINS, reason, detail, source, package, subject))
     for turns, recordings in sorted(by_identity.items(), key=lambda item: [dataclasses.astuple(t) for t in item[0]]):
         subject = f"{relative(turns[0].file, roots)}:" + ">".join(turn.qualname for turn in turns)
-        problem, reason, detail = build_chain(list(turns), recordings, by_name, roots)
+        problem, reason, detail = build_chain(list(turns), recordings, by_name, roots, package)
         if problem is None:
             rejects.append(Reject(Stage.CHAINS, reason, detail, source, package, subject))
         else:

@@ -5,7 +5,8 @@ import weakref
 
 from chainpkg import calc
 
-EXPRESSIONS = ["1 + 2 * 3", "(1 + 2) * 3", "10 / 4 - 1", "2 * (3 + 4) * 5", "7 - 2 - 1", "8 / (3 - 1)"]
+EXPRESSIONS = ["1 + 2 * 3", "(1 + 2) * 3", "10 / 4 - 1", "2 * (3 + 4) * 5", "1200 * 3 - 0.5", "2 - 7 * 3"]
+VECTORS = [("3, 4", 2), ("1,1", 3), ("0.5, 1.5", 4), ("-6, 8", 0.5), ("2,0", 10)]
 
 
 def test_pipeline():
@@ -14,6 +15,27 @@ def test_pipeline():
         postfix = calc.to_postfix(tokens)
         value = calc.evaluate(postfix)
         assert calc.Formatter(2, "m").render(value).endswith("m")
+
+
+def test_vectors():
+    for text, factor in VECTORS:
+        assert calc.Vector.parse(text).scaled(factor).length() >= 0
+
+
+def test_normalised_vectors():
+    for text, factor in VECTORS:
+        assert calc.normalised(text).scaled(factor).length() >= 0
+
+
+def test_described_vectors():
+    for text, factor in VECTORS:
+        assert calc.describe(calc.Vector.parse(text).scaled(factor)).startswith("(")
+
+
+def test_one_ruler_measures_and_labels():
+    ruler = calc.Ruler(10.16, "hand")
+    for centimetres in (35, 10.5, 3, 100):
+        assert "cm" in ruler.label(ruler.measure(centimetres))
 
 
 def test_copies_break_the_chain():
