@@ -1,8 +1,8 @@
 """Tokens per second of the llama.cpp backend by batch size (sequences decoded together), on this machine.
 
 Draws the same samples (``--samples`` of one prompt, no stop sequences, ``--max-tokens`` each) with batch
-sizes 1 (today's one-sequence-at-a-time loop), 2, 4, 8 and 16, interleaved over ``--repeats`` passes so a
-busy machine slows every size alike. Last line: tokens_per_second per batch size, the fastest size and
+sizes 1 (one sequence at a time), 2, 4, 7 (the default), 8 and 16 (8 and 16 are decoded 7 rows at a
+time), interleaved over ``--repeats`` passes so a busy machine slows every size alike. Last line: tokens_per_second per batch size, the fastest size and
 its speedup over batch size 1.
 
     nice -n 10 .venv/bin/python bench/llama_batch_bench.py --threads 2
@@ -41,7 +41,7 @@ def has_close_elements(numbers: List[float], threshold: float) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the embedded model)")
-    parser.add_argument("--sizes", default="1,2,4,8,16", help="batch sizes, comma-separated")
+    parser.add_argument("--sizes", default="1,2,4,7,8,16", help="batch sizes, comma-separated")
     parser.add_argument("--samples", type=int, default=16, help="samples per size and pass")
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=2, help="interleaved passes over the sizes")
