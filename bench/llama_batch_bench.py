@@ -2,8 +2,8 @@
 
 Draws the same samples (``--samples`` of one prompt, no stop sequences, ``--max-tokens`` each) with batch
 sizes 1 (one sequence at a time), 2, 4, 7 (the default), 8 and 16 (8 and 16 are decoded 7 rows at a
-time), interleaved over ``--repeats`` passes so a busy machine slows every size alike. Last line: tokens_per_second per batch size, the fastest size and
-its speedup over batch size 1.
+time), interleaved over ``--repeats`` passes so a busy machine slows every size alike. Last line:
+tokens_per_second per batch size, the fastest size and its speedup over batch size 1.
 
     nice -n 10 .venv/bin/python bench/llama_batch_bench.py --threads 2
 """
