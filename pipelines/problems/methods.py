@@ -116,19 +116,32 @@ def _self_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[st
 def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, dunders: bool = True) -> set[str]:
     """Members the target reaches through attributes of their names, transitively, from the target and
     every dunder (used implicitly), or with ``dunders`` False only the constructor's."""
-    members = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    members: dict[str, ast.AST] = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
     roots = [name for name in members if name.startswith("__") and name.endswith("__")] if dunders else [
         name for name in ("__init__", "__new__", "__post_init__") if name in members]
+    for statement in cls.body:  # ``count = _StatsProperty('count', _calc_count)``: reaching ``count`` reaches both
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            for name in _class_level_names(statement):
+                members.setdefault(name, statement.value)
     keep = {target.name, *roots}
     frontier = list(keep)
     while frontier:
         member = members.get(frontier.pop())
-        # Any ``x.name`` naming a member counts (``type(self).parse``, ``Version.parse``): over-inclusive is safe.
+        # Any ``x.name`` naming a member counts (``type(self).parse``, ``Version.parse``): over-inclusive is safe;
+        # so does a bare name in a class-level value (an alias or a descriptor made of a method).
         reached = {node.attr for node in ast.walk(member) if isinstance(node, ast.Attribute)}
+        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+            reached |= {node.id for node in ast.walk(member) if isinstance(node, ast.Name)}
         for name in reached & set(members) - keep:
             keep.add(name)
             frontier.append(name)
     return keep
+
+
+def _class_level_names(statement: ast.stmt) -> list[str]:
+    """Names a class-level assignment binds in the class."""
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
 
 
 def class_context(method: Method, module: Module,
@@ -142,9 +155,9 @@ def class_context(method: Method, module: Module,
     """
     cls = method.cls
     keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
+    # Decorators and bases are read in the module's scope; class-level statements are checked in the
+    # class's own scope (inside ``reduced``), where the names the class body binds resolve.
     header = [ast.Expr(d) for d in cls.decorator_list] + [ast.Expr(b) for b in (*cls.bases, *cls.keywords)]
-    header += [s for s in cls.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
-               and method.function.name not in {n.id for n in ast.walk(s) if isinstance(n, ast.Name)}]
     left_out: dict[str, str] = {}
     for member in cls.body:
         if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in keep_always:
@@ -165,10 +178,15 @@ def class_context(method: Method, module: Module,
         return reason, f"{detail} (in {name}, which {method.function.name} uses)"
     skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
     for statement in cls.body:  # ``__call__ = target``: it would run before the target (moved last) exists
-        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and method.function.name in {
-                node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+        if method.function.name in names:
             skipped.add(id(statement))
             left_out[f"line {statement.lineno}"] = f"refers to {method.function.name}, which comes last"
+        elif names & set(left_out):  # ``alias = member`` of a member left out: it would not resolve
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {sorted(names & set(left_out))[0]}, which is left out"
     kept = [s for s in cls.body if id(s) not in skipped]
     size = cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
     if size > MAX_CLASS_LINES:

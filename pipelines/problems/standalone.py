@@ -222,10 +222,21 @@ def _bound_by(statement: ast.stmt) -> list[str]:
         return [statement.name]
     if isinstance(statement, ast.Import | ast.ImportFrom):
         return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
-    if isinstance(statement, ast.Assign):
-        return [t.id for t in statement.targets if isinstance(t, ast.Name)]
+    if isinstance(statement, ast.Assign):  # ``A, B = ...`` binds each name of the target
+        return [n.id for t in statement.targets for n in _target_names(t)]
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
         return [statement.target.id]
+    return []
+
+
+def _target_names(target: ast.expr) -> list[ast.Name]:
+    """The names an assignment target binds: a name, or the names of a (nested) tuple or list target."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
     return []
 
 
