@@ -36,6 +36,9 @@ class Context:
     owners: dict[int, Module] = field(default_factory=dict)  # id(statement) -> its module
     future: bool = False  # the prompt starts with ``from __future__ import annotations``
     renames: dict[str, str] = field(default_factory=dict)  # ``alias = name`` lines after the definitions
+    # ``util = types.SimpleNamespace(f=f)`` lines: a project module the code reads as ``util.f`` stands in
+    # the prompt as the names it reads from it, defined above
+    namespaces: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # name -> (module, names)
 
     @property
     def ok(self) -> bool:
@@ -56,6 +59,8 @@ class Context:
         """The context as prompt text, in its order (each module's own order kept), repeated imports once."""
         definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         parts: list[str] = ["from __future__ import annotations\n"] if self.future else []
+        if self.namespaces:
+            parts.append("import types\n")
         for statement in self.statements:
             text = self.text_of(statement)
             if isinstance(statement, definitions):
@@ -63,6 +68,9 @@ class Context:
             elif text not in parts and "__future__" not in text:
                 parts.append(text)
         parts += [f"{alias} = {name}\n" for alias, name in self.renames.items()]
+        for name, (source, names) in self.namespaces.items():
+            fields = ", ".join(f"{attr}={attr}" for attr in names)
+            parts.append(f"\n{name} = types.SimpleNamespace({fields})  # the names this code reads from {source}\n")
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
@@ -120,8 +128,17 @@ def _from_project(statement: ast.ImportFrom, module: Module) -> str | None:
     return None
 
 
-def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Module, ast.stmt, str] | str:
-    """Follow ``from <project module> import name`` to the statement that defines it, or say why not."""
+@dataclass(frozen=True)
+class ModuleRef:
+    """A name that is one of the project's modules (``from . import util``)."""
+
+    module: Module
+
+
+def _resolve_import(statement: ast.stmt, name: str,
+                    module: Module) -> tuple[Module, ast.stmt, str] | ModuleRef | str:
+    """Follow ``from <project module> import name`` to the statement that defines it (or the module it
+    names), or say why not."""
     for _ in range(MAX_REEXPORT_HOPS):
         if not isinstance(statement, ast.ImportFrom):
             return module, statement, name
@@ -134,6 +151,9 @@ def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Mod
             return f"{name} (from {source or 'a relative import'})"
         found = target.bindings.get(alias.name)
         if found is None:
+            submodule = module.project.module(f"{source}.{alias.name}")
+            if submodule is not None:
+                return ModuleRef(submodule)
             kind = "module" if module.project.path_of(f"{source}.{alias.name}") else "name"
             return f"{name} ({kind} of {source})"
         module, statement, name = target, found, alias.name
@@ -151,21 +171,32 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
     renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
-    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int]] = [(function, module, 0)]
+    # (what to walk, its module, depth of that module, whether its body runs only when called)
+    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool]] = [
+        (function, module, 0, any(function is s for s in module.tree.body))]
     if needs:
-        loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(needs)]
-        wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []), body=loads,
-                                  decorator_list=[], returns=None)
-        pending.append((ast.fix_missing_locations(wrapper), module, 0))
+        pending.append((_loads(needs), module, 0, False))
     seen: set[tuple[str, str]] = {(module.name, function.name)}  # recursion needs no context
     depths = {module.name: 0}
+    refs: dict[tuple[str, str], tuple[Module, set[str]]] = {}  # (module, name) -> the project module, names read
     while pending:
-        current, where, depth = pending.pop()
+        current, where, depth, deferred = pending.pop()
         module_aliases = aliases.setdefault(where.name, {})
         writes = global_writes(current, set(where.bindings))
         if writes:
             return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
         for name in sorted(free_names(current, where.lazy_annotations)):
+            if (where.name, name) in refs:  # ``util.f``: bring along what this code reads from ``util``
+                target, read = refs[(where.name, name)]
+                attributes = module_reads(current, name, deferred, where.lazy_annotations)
+                if attributes is None:
+                    return Context(reason=Reason.NEEDS_PROJECT,
+                                   detail=f"{name} (module {target.name}, used other than as {name}.NAME in code "
+                                          "that runs when called)")
+                if attributes - read:
+                    pending.append((_loads(attributes - read), target, depths[target.name], False))
+                    read |= attributes
+                continue
             if (where.name, name) in seen:
                 continue
             seen.add((where.name, name))
@@ -179,6 +210,15 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             resolved = _resolve_import(statement, name, where)
             if isinstance(resolved, str):
                 return Context(reason=Reason.NEEDS_PROJECT, detail=resolved)
+            if isinstance(resolved, ModuleRef):
+                target = resolved.module
+                if placed.setdefault(name, f"module {target.name}") != f"module {target.name}":
+                    return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
+                depths[target.name] = max(depths.get(target.name, 0), depth + 1)
+                refs[(where.name, name)] = (target, set())
+                seen.discard((where.name, name))
+                pending.append((current, where, depth, deferred))  # walked again: now reads the module's names
+                break
             owner, statement, defined = resolved
             ident = _identity(statement, defined)
             if placed.setdefault(defined, ident) != ident or (
@@ -197,13 +237,13 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             chosen[id(statement)] = (level, statement)
             owners[id(statement)] = owner
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                pending.append((statement, owner, level))
+                pending.append((statement, owner, level, True))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((_class_as_function(statement), owner, level))
+                pending.append((_class_as_function(statement), owner, level, False))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append((_as_function(statement), owner, level))
+                pending.append((_as_function(statement), owner, level, False))
             elif isinstance(statement, ast.If | ast.Try):
-                pending.append((_block_as_function(statement), owner, level))
+                pending.append((_block_as_function(statement), owner, level, False))
         reason, detail = attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
@@ -214,12 +254,72 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         return -depths[owner.name], owner.name, order[id(item[1])]
 
     statements = [statement for _, statement in sorted(chosen.values(), key=placement)]
+    namespaces = {name: (target.name, tuple(sorted(read))) for (_, name), (target, read) in sorted(refs.items())}
+    for name, (source, read) in namespaces.items():
+        if source == module.name and function.name in read:  # the namespace would come before the function
+            return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (module {source}, read for {function.name} "
+                                                               "itself)")
+    if namespaces and placed.get("types", _TYPES) != _TYPES:
+        return Context(reason=Reason.NEEDS_PROJECT, detail="types (the module namespaces need the standard one)")
     context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
-                      future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()))
+                      future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()),
+                      namespaces=namespaces)
     size = sum(s.end_lineno - s.lineno + 1 for s in statements)
     if size > max_lines:
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
     return context
+
+
+_TYPES = "import types:types:0"  # ``_identity`` of ``import types``
+
+
+def _loads(names: set[str] | frozenset[str]) -> ast.FunctionDef:
+    """A function that only reads ``names``: walked, it brings their definitions along."""
+    loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(names)]
+    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []), body=loads,
+                              decorator_list=[], returns=None)
+    return ast.fix_missing_locations(wrapper)
+
+
+def module_reads(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, deferred: bool,
+                 lazy_annotations: bool = False) -> set[str] | None:
+    """The attributes ``function`` reads off the module named ``name`` (``util.f`` -> ``f``), or None when it
+    uses the name otherwise (passes the module, assigns to it) or reads it where the code runs at definition
+    (a default value, a class-level statement; ``deferred`` False: ``function`` is a wrapper of such code)."""
+    read: set[str] = set()
+    ok = True
+
+    def visit(node: ast.AST, later: bool) -> None:
+        nonlocal ok
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            ok = ok and later and isinstance(node.ctx, ast.Load)
+            read.add(node.attr)
+            return
+        if isinstance(node, ast.Name) and node.id == name:
+            ok = False
+            return
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            arguments = node.args
+            now = [*arguments.defaults, *[d for d in arguments.kw_defaults if d is not None],
+                   *getattr(node, "decorator_list", [])]
+            if not lazy_annotations:
+                now += [a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                               arguments.vararg, arguments.kwarg) if a is not None and a.annotation]
+                now += [node.returns] if getattr(node, "returns", None) is not None else []
+            for child in now:
+                visit(child, later)
+            for child in node.body if isinstance(node.body, list) else [node.body]:
+                visit(child, True)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, later)
+
+    if deferred:
+        visit(function, False)
+    else:
+        for statement in function.body:
+            visit(statement, False)
+    return read if ok else None
 
 
 def _identity(statement: ast.stmt, name: str) -> str:
