@@ -27,6 +27,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         import datetime
         import decimal  # noqa: F401 - used by the traced module
 
+        from minedpkg import catalog as k
         from minedpkg import compat as c
         from minedpkg import ledger as g
         from minedpkg import textutil as t
@@ -71,6 +72,14 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 grader.grade(score), grader.label(score)  # many calls on one object that never changes
             for word, n in (("abc", 1), ("Zed", 2), ("", 3), ("hello", 0)):
                 c.word_score(word, (n,)), c.mode(n)
+            for inches in (1, 10, 500, -3):
+                k.describe(inches), k.per_metre(inches)
+            for name in ("LOW", "HIGH", "CM_PER_INCH"):
+                k.attribute_of(name)
+            for items in ([1, 5, 3], [12.5], [2, 2, 8, 40]):
+                shelf = k.Shelf(items)
+                for n in (0, 4):
+                    shelf.count_over(n), shelf.widest(n)
             for x in (1, 10, 40, -2):
                 g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5)), g.limited_sum([x, 2 * x, -x])
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
@@ -85,7 +94,6 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
     ("today_label", Standalone.CLOCK),
     ("shuffle_copy", Standalone.RANDOM),
     ("home_of", Standalone.IO),
-    ("uses_other", Standalone.NEEDS_PROJECT),
     ("register", Standalone.GLOBAL_STATE),
     ("always_none", Reason.TRIVIAL_TESTS),
     ("rare", Reason.FEW_CALLS),
@@ -130,7 +138,8 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
-                             "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label"}
+                             "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
+                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -224,7 +233,6 @@ def test_names_from_sibling_modules_come_into_the_context(mined) -> None:
     for needed in ("SCALE = 3", "LIMITS = (0, 100)", "def _bounded(value, low, high):", "def clamp(value):"):
         assert needed in prompt
     assert prompt.index("def clamp(value):") < prompt.index("def scaled(x):")
-    assert rejects["uses_other"].detail.startswith("other (module")  # a module object stays a reject
     renamed = problems["limited_sum"].prompt  # imported under another name: bound under both
     assert "def clamp(value):" in renamed and "\nlimit = clamp\n" in renamed
 
@@ -296,3 +304,32 @@ def test_a_problem_the_contract_refuses_is_a_reject_not_a_crash_later() -> None:
     bad = function_problem(tests=[FunctionTest(args=[1], expected={"set": [{"list": [1]}]})])  # unhashable member
     problem, reason, detail = synthesis._checked(bad)
     assert problem is None and reason == Reason.INVALID and "tests[0].expected" in detail
+
+
+def test_a_module_read_as_a_namespace_comes_along_as_the_names_it_reads(mined) -> None:
+    problems, rejects = mined
+    prompt = problems["describe"].prompt
+    for needed in ("import types\n", "CM_PER_INCH = 2.54", "LOW, HIGH = 0, 1000", "def to_cm(inches):",
+                   "\nunits = types.SimpleNamespace(HIGH=HIGH, LOW=LOW, to_cm=to_cm)"):
+        assert needed in prompt
+    assert prompt.index("units = types.SimpleNamespace") < prompt.index("def describe(inches):")
+    assert "other = types.SimpleNamespace(double=double)" in problems["uses_other"].prompt
+    widest = problems["Shelf.widest"].prompt  # a class problem reads it the same way
+    assert "units = types.SimpleNamespace(CM_PER_INCH=CM_PER_INCH, to_cm=to_cm)" not in widest
+    assert "units = types.SimpleNamespace(to_cm=to_cm)" in widest
+    # The module passed around, or read while the module runs, cannot be a namespace: rejects with the reason.
+    assert rejects["attribute_of"].reason == Standalone.NEEDS_PROJECT
+    assert rejects["attribute_of"].detail.startswith("units (module minedpkg.units, used other than as units.NAME")
+    assert rejects["per_metre"].reason == Standalone.NEEDS_PROJECT and "units" in rejects["per_metre"].detail
+
+
+def test_class_level_aliases_resolve_in_the_class_and_follow_left_out_members(mined) -> None:
+    problems, _ = mined
+    for target in ("Shelf.widest", "Shelf.count_over"):
+        problem = problems[target]
+        assert "def load(" not in problem.prompt and "read = load" not in problem.prompt  # it reads a file
+        assert "load" in problem.meta["members_left_out"]
+    assert len(problems["Shelf.widest"].meta["members_left_out"]) == 2  # load and its alias
+    assert "total_over = count_over" in problems["Shelf.widest"].prompt  # an alias of a member kept
+    assert "total_over = count_over" not in problems["Shelf.count_over"].prompt  # the target comes last
+    assert {next(iter(t.instance)) for t in problems["Shelf.count_over"].tests} == {"state"}

@@ -1,0 +1,52 @@
+"""A module that reads a sibling module as a namespace (``units.to_cm``), and a class whose body has
+aliases: of a member kept, and of a member left out because it reads a file."""
+
+from . import units
+
+PER_METRE = units.HIGH // 10  # read when the module runs: it cannot stand for the module in a prompt
+
+
+def describe(inches):
+    """``inches`` in centimetres as text, or "out of range" outside the catalogue's range."""
+    cm = units.to_cm(inches)
+    if not units.LOW <= cm <= units.HIGH:
+        return "out of range"
+    return f"{cm} cm"
+
+
+def attribute_of(name):
+    """The attribute ``name`` of the units module."""
+    found = getattr(units, name)
+    return found
+
+
+def per_metre(x):
+    """``x`` scaled by the metre factor."""
+    scaled = x * PER_METRE
+    return scaled
+
+
+class Shelf:
+    """Items on a shelf, by width in inches."""
+
+    def __init__(self, items):
+        self.items = list(items)
+
+    def load(self, path):
+        with open(path) as handle:
+            self.items = [float(line) for line in handle]
+        return len(self.items)
+
+    read = load  # an alias of a member that is left out (it reads a file): left out with it
+
+    def count_over(self, limit):
+        """How many items are wider than ``limit``."""
+        over = [item for item in self.items if item > limit]
+        return len(over)
+
+    total_over = count_over  # an alias of a member that stays: resolved in the class's scope
+
+    def widest(self, extra=0):
+        """The widest item plus ``extra``, in centimetres."""
+        best = max(self.items) + extra
+        return units.to_cm(best)
