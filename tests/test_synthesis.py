@@ -79,7 +79,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             for items in ([1, 5, 3], [12.5], [2, 2, 8, 40]):
                 shelf = k.Shelf(items)
                 for n in (0, 4):
-                    shelf.count_over(n), shelf.widest(n)
+                    shelf.count_over(n), shelf.widest(n), shelf.label(n), shelf.fits(n * 30)
             for x in (1, 10, 40, -2):
                 g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5)), g.limited_sum([x, 2 * x, -x])
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
@@ -139,7 +139,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
-                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over"}
+                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -314,9 +314,9 @@ def test_a_module_read_as_a_namespace_comes_along_as_the_names_it_reads(mined) -
         assert needed in prompt
     assert prompt.index("units = types.SimpleNamespace") < prompt.index("def describe(inches):")
     assert "other = types.SimpleNamespace(double=double)" in problems["uses_other"].prompt
-    widest = problems["Shelf.widest"].prompt  # a class problem reads it the same way
-    assert "units = types.SimpleNamespace(CM_PER_INCH=CM_PER_INCH, to_cm=to_cm)" not in widest
-    assert "units = types.SimpleNamespace(to_cm=to_cm)" in widest
+    widest = problems["Shelf.widest"].prompt  # a class problem reads it the same way (label calls describe)
+    assert "units = types.SimpleNamespace(HIGH=HIGH, LOW=LOW, to_cm=to_cm)" in widest
+    assert "CM_PER_INCH=" not in widest  # only what the code reads off the module
     # The module passed around, or read while the module runs, cannot be a namespace: rejects with the reason.
     assert rejects["attribute_of"].reason == Standalone.NEEDS_PROJECT
     assert rejects["attribute_of"].detail.startswith("units (module minedpkg.units, used other than as units.NAME")
@@ -333,3 +333,9 @@ def test_class_level_aliases_resolve_in_the_class_and_follow_left_out_members(mi
     assert "total_over = count_over" in problems["Shelf.widest"].prompt  # an alias of a member kept
     assert "total_over = count_over" not in problems["Shelf.count_over"].prompt  # the target comes last
     assert {next(iter(t.instance)) for t in problems["Shelf.count_over"].tests} == {"state"}
+
+
+def test_one_simple_statement_is_thin_and_one_compound_statement_is_not(mined) -> None:
+    problems, rejects = mined
+    assert rejects["Shelf.label"].reason == "thin_wrapper"  # return describe(inches)
+    assert problems["Shelf.fits"].solution.lstrip().startswith("if sum(self.items) + width <= 100:")

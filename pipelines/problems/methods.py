@@ -4,7 +4,7 @@ A method becomes a problem with its class: the class's other members in full and
 last, with its signature and docstring; the completion is its body. A member that needs what a
 problem cannot have (I/O, an optional third-party backend) is left out of the class when the
 target does not use it. Dunders, thin wrappers (one
-statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
+simple statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
 ``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
 the object: the snapshot of its attributes at call time where they all encode (exact whatever was
 done to the object before), else the recorded constructor call that made that very object when
@@ -64,6 +64,11 @@ def _only_self(body: list[ast.stmt]) -> bool:
     return names <= {"self"}
 
 
+# One statement with statements inside it (an ``if``/``elif`` chain, a ``try`` with its fallback, a loop) is
+# logic, not a wrapper: only one simple statement (``return self._impl(x)``) is thin.
+COMPOUND = (ast.If, ast.Try, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match)
+
+
 def find_method(module: Module, qualname: str, line: int) -> Method | str:
     """The recorded method in its module, or the reason it is not a candidate."""
     class_name, _, name = qualname.partition(".")
@@ -85,7 +90,7 @@ def find_method(module: Module, qualname: str, line: int) -> Method | str:
     if decorators not in KINDS:
         return f"decorated:{', '.join(decorators)}"
     body = _body(function)
-    if len(body) <= 1 or _only_self(body):
+    if not body or (len(body) == 1 and not isinstance(body[0], COMPOUND)) or _only_self(body):
         return Reason.THIN
     return Method(cls, function, KINDS[decorators])
 

@@ -50,3 +50,14 @@ class Shelf:
         """The widest item plus ``extra``, in centimetres."""
         best = max(self.items) + extra
         return units.to_cm(best)
+
+    def label(self, inches):
+        return describe(inches)  # one simple statement: a thin wrapper
+
+    def fits(self, width):
+        """Whether an item of ``width`` fits next to the others within 100 inches."""
+        if sum(self.items) + width <= 100:
+            return "fits"
+        elif width > 100:
+            return "never"
+        return "full"
