@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,10 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 c.word_score(word, (n,)), c.mode(n)
             for inches in (1, 10, 500, -3):
                 k.describe(inches), k.per_metre(inches)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                for cm in (1, 10, 100, -20):
+                    k.inches_of(cm), k.inches_twice(cm)
             for name in ("LOW", "HIGH", "CM_PER_INCH"):
                 k.attribute_of(name)
             for items in ([1, 5, 3], [12.5], [2, 2, 8, 40]):
@@ -139,7 +144,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
-                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits"}
+                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -339,3 +344,13 @@ def test_one_simple_statement_is_thin_and_one_compound_statement_is_not(mined) -
     problems, rejects = mined
     assert rejects["Shelf.label"].reason == "thin_wrapper"  # return describe(inches)
     assert problems["Shelf.fits"].solution.lstrip().startswith("if sum(self.items) + width <= 100:")
+
+
+def test_a_pass_through_decorator_of_the_project_is_dropped_and_another_is_not(mined) -> None:
+    problems, rejects = mined
+    prompt = problems["inches_of"].prompt
+    assert "@deprecated" not in prompt and "def deprecated" not in prompt
+    assert prompt.rstrip().endswith('"""``cm`` in whole inches, rounded down, at least 0."""')
+    assert {(wire.decode(t.args[0]), t.expected) for t in problems["inches_of"].tests} == {
+        (1, 0), (10, 3), (100, 39), (-20, 0)}
+    assert rejects["inches_twice"].reason == Reason.DECORATED and rejects["inches_twice"].detail == "doubling"

@@ -391,3 +391,12 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
             return Reason.NEEDS_PROJECT, f"decorated helper {name}"
         return None
     return Reason.NEEDS_PROJECT, name
+
+
+def definition_of(name: str, module: Module) -> tuple[Module, ast.stmt] | None:
+    """The statement that defines ``name`` as ``module`` sees it (followed through the project's imports)."""
+    statement = module.bindings.get(name)
+    if statement is None:
+        return None
+    resolved = _resolve_import(statement, name, module)
+    return (resolved[0], resolved[1]) if isinstance(resolved, tuple) else None

@@ -21,6 +21,7 @@ from pathlib import Path
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, ProblemFormatError, Provenance, Reject
 from pipelines.problems.context import context_for
+from pipelines.problems.decorators import droppable
 from pipelines.problems.methods import Reason as MethodReason
 from pipelines.problems.methods import (
     build_method_problem,
@@ -42,8 +43,6 @@ from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_tes
 )
 from pipelines.problems.standalone import Module, type_names
 from sandbox.types import FunctionTest
-
-HARMLESS_DECORATORS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
 
 
 class Reason(StrEnum):
@@ -92,9 +91,8 @@ def provenance_of(origin: Origin, path: str, line: int) -> Provenance:
 def build_problem(function: ast.FunctionDef, module: Module, source: str, origin: Origin, path: str,
                   tests: list[FunctionTest], classes: frozenset[str] = frozenset()) -> tuple[Problem | None, str, str]:
     """(problem, "", "") or (None, reason, detail); ``classes`` are those the tests' values need."""
-    decorators = [ast.unparse(d).split("(")[0] for d in function.decorator_list]
-    if any(d not in HARMLESS_DECORATORS for d in decorators):
-        return None, Reason.DECORATED, ", ".join(decorators)
+    if not all(droppable(d, module) for d in function.decorator_list):
+        return None, Reason.DECORATED, ", ".join(ast.unparse(d).split("(")[0] for d in function.decorator_list)
     if function.body[0].lineno == function.lineno:
         return None, Reason.ONE_LINE, ""
     context = context_for(function, module, needs=classes - {function.name})

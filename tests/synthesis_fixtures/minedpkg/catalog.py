@@ -1,6 +1,9 @@
 """A module that reads a sibling module as a namespace (``units.to_cm``), and a class whose body has
 aliases: of a member kept, and of a member left out because it reads a file."""
 
+import functools
+import warnings
+
 from . import units
 
 PER_METRE = units.HIGH // 10  # read when the module runs: it cannot stand for the module in a prompt
@@ -24,6 +27,41 @@ def per_metre(x):
     """``x`` scaled by the metre factor."""
     scaled = x * PER_METRE
     return scaled
+
+
+def deprecated(func):
+    """A pass-through decorator: the wrapper warns and returns what ``func`` returns for the same arguments."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        warnings.warn(f"{func.__name__} is deprecated", DeprecationWarning, stacklevel=2)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def doubling(func):
+    """Not a pass-through: the wrapper changes the arguments."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*[arg * 2 for arg in args], **kwargs)
+
+    return wrapper
+
+
+@deprecated
+def inches_of(cm):
+    """``cm`` in whole inches, rounded down, at least 0."""
+    whole = int(cm // units.CM_PER_INCH)
+    return max(whole, 0)
+
+
+@doubling
+def inches_twice(cm):
+    """Whole inches of ``cm``."""
+    whole = int(cm // units.CM_PER_INCH)
+    return whole
 
 
 class Shelf:
