@@ -79,6 +79,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 for cm in (1, 10, 100, -20):
                     k.inches_of(cm), k.inches_twice(cm)
+            for name, address in (("Ann", "a@x.org"), ("Bo, Jr.", "b@y.org"), ("", "c@z.org")):
+                k.address_of(name, address)
             for name in ("LOW", "HIGH", "CM_PER_INCH"):
                 k.attribute_of(name)
             for items in ([1, 5, 3], [12.5], [2, 2, 8, 40]):
@@ -144,7 +146,8 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
-                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of"}
+                             "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
+                             "per_metre", "address_of"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -322,10 +325,12 @@ def test_a_module_read_as_a_namespace_comes_along_as_the_names_it_reads(mined) -
     widest = problems["Shelf.widest"].prompt  # a class problem reads it the same way (label calls describe)
     assert "units = types.SimpleNamespace(HIGH=HIGH, LOW=LOW, to_cm=to_cm)" in widest
     assert "CM_PER_INCH=" not in widest  # only what the code reads off the module
-    # The module passed around, or read while the module runs, cannot be a namespace: rejects with the reason.
+    # Read while the module runs (``PER_METRE = units.HIGH // 10``): the namespace comes before that statement.
+    metre = problems["per_metre"].prompt
+    assert metre.index("units = types.SimpleNamespace(HIGH=HIGH)") < metre.index("PER_METRE = units.HIGH // 10")
+    # The module passed around cannot be a namespace: a reject with the reason.
     assert rejects["attribute_of"].reason == Standalone.NEEDS_PROJECT
-    assert rejects["attribute_of"].detail.startswith("units (module minedpkg.units, used other than as units.NAME")
-    assert rejects["per_metre"].reason == Standalone.NEEDS_PROJECT and "units" in rejects["per_metre"].detail
+    assert rejects["attribute_of"].detail == "units (module minedpkg.units, used other than as units.NAME)"
 
 
 def test_class_level_aliases_resolve_in_the_class_and_follow_left_out_members(mined) -> None:
@@ -354,3 +359,9 @@ def test_a_pass_through_decorator_of_the_project_is_dropped_and_another_is_not(m
     assert {(wire.decode(t.args[0]), t.expected) for t in problems["inches_of"].tests} == {
         (1, 0), (10, 3), (100, 39), (-20, 0)}
     assert rejects["inches_twice"].reason == Reason.DECORATED and rejects["inches_twice"].detail == "doubling"
+
+
+def test_every_import_of_a_package_s_submodules_comes_along(mined) -> None:
+    problems, _ = mined
+    prompt = problems["address_of"].prompt
+    assert prompt.startswith("import email.header  # binds") and "\nimport email.utils\n" in prompt

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from pipelines.problems.namespaces import TYPES_IMPORT, ModuleRef, loads, module_reads, namespaces_of
 from pipelines.problems.standalone import (
     BUILTIN_NAMES,
     FORBIDDEN_BUILTINS,
@@ -37,8 +38,9 @@ class Context:
     future: bool = False  # the prompt starts with ``from __future__ import annotations``
     renames: dict[str, str] = field(default_factory=dict)  # ``alias = name`` lines after the definitions
     # ``util = types.SimpleNamespace(f=f)`` lines: a project module the code reads as ``util.f`` stands in
-    # the prompt as the names it reads from it, defined above
-    namespaces: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # name -> (module, names)
+    # the prompt as the names it reads from it, right after the last statement that defines one of them
+    namespaces: dict[str, tuple[str, tuple[str, ...], int]] = field(default_factory=dict)  # name -> (module,
+    # names, index of that statement)
 
     @property
     def ok(self) -> bool:
@@ -61,16 +63,17 @@ class Context:
         parts: list[str] = ["from __future__ import annotations\n"] if self.future else []
         if self.namespaces:
             parts.append("import types\n")
-        for statement in self.statements:
+        for index, statement in enumerate(self.statements):
             text = self.text_of(statement)
             if isinstance(statement, definitions):
                 parts.append("\n" + text + "\n")
             elif text not in parts and "__future__" not in text:
                 parts.append(text)
+            for name, (source, names, at) in self.namespaces.items():
+                if at == index:
+                    fields = ", ".join(f"{attr}={self.renames.get(attr, attr)}" for attr in names)
+                    parts.append(f"\n{name} = types.SimpleNamespace({fields})  # what this code reads from {source}\n")
         parts += [f"{alias} = {name}\n" for alias, name in self.renames.items()]
-        for name, (source, names) in self.namespaces.items():
-            fields = ", ".join(f"{attr}={attr}" for attr in names)
-            parts.append(f"\n{name} = types.SimpleNamespace({fields})  # the names this code reads from {source}\n")
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
@@ -128,13 +131,6 @@ def _from_project(statement: ast.ImportFrom, module: Module) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ModuleRef:
-    """A name that is one of the project's modules (``from . import util``)."""
-
-    module: Module
-
-
 def _resolve_import(statement: ast.stmt, name: str,
                     module: Module) -> tuple[Module, ast.stmt, str] | ModuleRef | str:
     """Follow ``from <project module> import name`` to the statement that defines it (or the module it
@@ -172,15 +168,18 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
     renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
     # (what to walk, its module, depth of that module, whether its body runs only when called)
-    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool]] = [
-        (function, module, 0, any(function is s for s in module.tree.body))]
+    # and the statement it stands for (None: code after the context)
+    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool, int | None]] = [
+        (function, module, 0, any(function is s for s in module.tree.body), None)]
     if needs:
-        pending.append((_loads(needs), module, 0, False))
+        pending.append((loads(needs), module, 0, False, None))
     seen: set[tuple[str, str]] = {(module.name, function.name)}  # recursion needs no context
     depths = {module.name: 0}
     refs: dict[tuple[str, str], tuple[Module, set[str]]] = {}  # (module, name) -> the project module, names read
+    defined_by: dict[tuple[str, str], int] = {}  # (module, name) -> id() of the statement that defines it
+    read_now: list[tuple[str, int | None]] = []  # (a namespace, the statement that reads it when the module runs)
     while pending:
-        current, where, depth, deferred = pending.pop()
+        current, where, depth, deferred, origin = pending.pop()
         module_aliases = aliases.setdefault(where.name, {})
         writes = global_writes(current, set(where.bindings))
         if writes:
@@ -188,13 +187,15 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         for name in sorted(free_names(current, where.lazy_annotations)):
             if (where.name, name) in refs:  # ``util.f``: bring along what this code reads from ``util``
                 target, read = refs[(where.name, name)]
-                attributes = module_reads(current, name, deferred, where.lazy_annotations)
-                if attributes is None:
+                reads = module_reads(current, name, deferred, where.lazy_annotations)
+                if reads is None:
                     return Context(reason=Reason.NEEDS_PROJECT,
-                                   detail=f"{name} (module {target.name}, used other than as {name}.NAME in code "
-                                          "that runs when called)")
+                                   detail=f"{name} (module {target.name}, used other than as {name}.NAME)")
+                attributes, now = reads
+                if now:
+                    read_now.append((name, origin))
                 if attributes - read:
-                    pending.append((_loads(attributes - read), target, depths[target.name], False))
+                    pending.append((loads(attributes - read), target, depths[target.name], False, None))
                     read |= attributes
                 continue
             if (where.name, name) in seen:
@@ -217,9 +218,10 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 depths[target.name] = max(depths.get(target.name, 0), depth + 1)
                 refs[(where.name, name)] = (target, set())
                 seen.discard((where.name, name))
-                pending.append((current, where, depth, deferred))  # walked again: now reads the module's names
+                pending.append((current, where, depth, deferred, origin))  # walked again: reads the module's names
                 break
             owner, statement, defined = resolved
+            defined_by[(where.name, name)] = id(statement)
             ident = _identity(statement, defined)
             if placed.setdefault(defined, ident) != ident or (
                     defined != name and placed.setdefault(name, f"alias of {defined}") != f"alias of {defined}"):
@@ -236,14 +238,20 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 continue
             chosen[id(statement)] = (level, statement)
             owners[id(statement)] = owner
+            for other in _same_package_imports(statement, defined, owner):  # ``import email.parser`` and
+                problem = _statement_problem(other, defined, owner, aliases[owner.name])  # ``import email.message``
+                if problem:
+                    return Context(reason=problem[0], detail=problem[1])
+                chosen[id(other)] = (level, other)
+                owners[id(other)] = owner
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                pending.append((statement, owner, level, True))
+                pending.append((statement, owner, level, True, id(statement)))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((_class_as_function(statement), owner, level, False))
+                pending.append((_class_as_function(statement), owner, level, False, id(statement)))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append((_as_function(statement), owner, level, False))
+                pending.append((_as_function(statement), owner, level, False, id(statement)))
             elif isinstance(statement, ast.If | ast.Try):
-                pending.append((_block_as_function(statement), owner, level, False))
+                pending.append((_block_as_function(statement), owner, level, False, id(statement)))
         reason, detail = attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
@@ -254,12 +262,18 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         return -depths[owner.name], owner.name, order[id(item[1])]
 
     statements = [statement for _, statement in sorted(chosen.values(), key=placement)]
-    namespaces = {name: (target.name, tuple(sorted(read))) for (_, name), (target, read) in sorted(refs.items())}
-    for name, (source, read) in namespaces.items():
+    namespaces = namespaces_of(refs, defined_by, {id(s): i for i, s in enumerate(statements)})
+    for name, (source, read, _) in namespaces.items():
         if source == module.name and function.name in read:  # the namespace would come before the function
             return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (module {source}, read for {function.name} "
                                                                "itself)")
-    if namespaces and placed.get("types", _TYPES) != _TYPES:
+    index = {id(s): i for i, s in enumerate(statements)}
+    for name, origin in read_now:  # a module-level statement that reads ``util.f`` must come after the namespace
+        if origin is not None and index[origin] <= namespaces[name][2]:
+            return Context(reason=Reason.NEEDS_PROJECT,
+                           detail=f"{name} (module {namespaces[name][0]}, read when the module runs before its names "
+                                  "are defined)")
+    if namespaces and placed.get("types", TYPES_IMPORT) != TYPES_IMPORT:
         return Context(reason=Reason.NEEDS_PROJECT, detail="types (the module namespaces need the standard one)")
     context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
                       future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()),
@@ -270,56 +284,14 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     return context
 
 
-_TYPES = "import types:types:0"  # ``_identity`` of ``import types``
-
-
-def _loads(names: set[str] | frozenset[str]) -> ast.FunctionDef:
-    """A function that only reads ``names``: walked, it brings their definitions along."""
-    loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(names)]
-    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []), body=loads,
-                              decorator_list=[], returns=None)
-    return ast.fix_missing_locations(wrapper)
-
-
-def module_reads(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, deferred: bool,
-                 lazy_annotations: bool = False) -> set[str] | None:
-    """The attributes ``function`` reads off the module named ``name`` (``util.f`` -> ``f``), or None when it
-    uses the name otherwise (passes the module, assigns to it) or reads it where the code runs at definition
-    (a default value, a class-level statement; ``deferred`` False: ``function`` is a wrapper of such code)."""
-    read: set[str] = set()
-    ok = True
-
-    def visit(node: ast.AST, later: bool) -> None:
-        nonlocal ok
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
-            ok = ok and later and isinstance(node.ctx, ast.Load)
-            read.add(node.attr)
-            return
-        if isinstance(node, ast.Name) and node.id == name:
-            ok = False
-            return
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            arguments = node.args
-            now = [*arguments.defaults, *[d for d in arguments.kw_defaults if d is not None],
-                   *getattr(node, "decorator_list", [])]
-            if not lazy_annotations:
-                now += [a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                                               arguments.vararg, arguments.kwarg) if a is not None and a.annotation]
-                now += [node.returns] if getattr(node, "returns", None) is not None else []
-            for child in now:
-                visit(child, later)
-            for child in node.body if isinstance(node.body, list) else [node.body]:
-                visit(child, True)
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(child, later)
-
-    if deferred:
-        visit(function, False)
-    else:
-        for statement in function.body:
-            visit(statement, False)
-    return read if ok else None
+def _same_package_imports(statement: ast.stmt, name: str, module: Module) -> list[ast.Import]:
+    """The module's other top-level ``import name.sub`` statements: each binds ``name`` with another submodule
+    loaded, and the code may read any of them (``email.parser``, ``email.message``)."""
+    if not isinstance(statement, ast.Import):
+        return []
+    return [other for other in module.tree.body if other is not statement and isinstance(other, ast.Import)
+            and any(alias.asname is None and alias.name.split(".")[0] == name and "." in alias.name
+                    for alias in other.names)]
 
 
 def _identity(statement: ast.stmt, name: str) -> str:

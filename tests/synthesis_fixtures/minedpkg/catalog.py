@@ -1,12 +1,14 @@
 """A module that reads a sibling module as a namespace (``units.to_cm``), and a class whose body has
 aliases: of a member kept, and of a member left out because it reads a file."""
 
+import email.header  # binds ``email`` first: the code reads email.utils, which the next import loads
+import email.utils
 import functools
 import warnings
 
 from . import units
 
-PER_METRE = units.HIGH // 10  # read when the module runs: it cannot stand for the module in a prompt
+PER_METRE = units.HIGH // 10  # read when the module runs: the namespace must come before it
 
 
 def describe(inches):
@@ -27,6 +29,12 @@ def per_metre(x):
     """``x`` scaled by the metre factor."""
     scaled = x * PER_METRE
     return scaled
+
+
+def address_of(name, address):
+    """``name <address>`` as a mail header has it, ``name`` quoted where it needs it."""
+    text = email.utils.formataddr((name, address))
+    return text
 
 
 def deprecated(func):
