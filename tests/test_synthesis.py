@@ -285,7 +285,8 @@ def test_lazy_annotations_optional_imports_and_computed_tables(mined) -> None:
     assert score.startswith("from __future__ import annotations\n")  # Sequence is never evaluated
     assert "ORDS = {c: ord(c) - 96" in score and "TYPE_CHECKING" not in score
     mode = problems["mode"].prompt
-    assert "except ImportError:\n    fast = None" in mode and 'SPEED = "fast" if fast else "slow"' in mode
+    assert "except ImportError:\n        fast = None" in mode and 'SPEED = "fast" if fast else "slow"' in mode
+    assert "import sftmine_other_backend_not_installed as fast" in mode  # nested in the fallback: allowed too
 
 
 def test_objects_no_method_changes_are_rebuilt_from_their_constructor_whatever_ran_before(mined) -> None:

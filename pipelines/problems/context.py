@@ -90,17 +90,19 @@ def _constant_ok(value: ast.expr) -> bool:
 def _block_problem(statement: ast.If | ast.Try, module: Module) -> tuple[str, str] | None:
     """A top-level ``if``/``try`` block may come along when its imports are the standard library's
     (not forbidden ones), or, inside a ``try`` that catches the failed import, anything: the sandbox
-    has no third-party packages, so the fallback runs there."""
-    guarded = isinstance(statement, ast.Try) and any(
+    has no third-party packages, so the fallback runs there (a ``try`` nested in the fallback included:
+    ``try: from gmpy2 import mpz`` / ``except ImportError: try: from gmpy import mpz`` / ``except ...``)."""
+    tried = {id(inner) for node in ast.walk(statement) if isinstance(node, ast.Try) and any(
         handler.type is None or {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)}
-        & {"ImportError", "ModuleNotFoundError", "Exception"} for handler in statement.handlers)
+        & {"ImportError", "ModuleNotFoundError", "Exception"} for handler in node.handlers)
+        for s in node.body for inner in ast.walk(s)}
     for node in ast.walk(statement):
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
         for alias in node.names:
             source = import_module_of(node, (alias.asname or alias.name).split(".")[0])
             top = source.split(".")[0]
-            in_body = guarded and any(node is inner for s in statement.body for inner in ast.walk(s))
+            in_body = id(node) in tried
             if not source or top in _project_top(module):
                 return Reason.NEEDS_PROJECT, f"{alias.name} (imported in a block)"
             if top in FORBIDDEN_MODULES:

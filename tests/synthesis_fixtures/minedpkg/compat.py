@@ -11,7 +11,10 @@ if TYPE_CHECKING:
 try:
     import sftmine_fast_backend_not_installed as fast
 except ImportError:
-    fast = None
+    try:  # a second optional backend, tried in the first one's fallback
+        import sftmine_other_backend_not_installed as fast
+    except ImportError:
+        fast = None
 
 ORDS = {c: ord(c) - 96 for c in "abcdefghijklmnopqrstuvwxyz"}
 SPEED = "fast" if fast else "slow"
