@@ -25,6 +25,18 @@ from pipelines.problems.standalone import MUTATORS, Module
 from sandbox.types import FunctionTest
 
 MAX_CLASS_LINES = 400
+PROTOCOLS = (  # syntax -> the dunders it may call
+    ((ast.Subscript,), ("__getitem__", "__setitem__", "__delitem__", "__class_getitem__")),
+    ((ast.Lt, ast.Gt, ast.LtE, ast.GtE), ("__lt__", "__gt__", "__le__", "__ge__", "__eq__")),
+    ((ast.Eq, ast.NotEq), ("__eq__", "__ne__", "__hash__")),
+    ((ast.In, ast.NotIn), ("__contains__", "__iter__", "__len__", "__getitem__")),
+    ((ast.For, ast.comprehension), ("__iter__", "__next__", "__len__", "__getitem__")),
+    ((ast.BinOp, ast.AugAssign), ("__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
+                                  "__rmul__", "__truediv__", "__floordiv__", "__mod__", "__or__", "__and__",
+                                  "__xor__", "__ror__", "__rand__", "__ior__")),
+)
+KEPT_DUNDERS = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__",
+                          "__class_getitem__"})  # run when the class is made or built: never left out
 KINDS = {(): "method", ("staticmethod",): "staticmethod", ("classmethod",): "classmethod"}
 
 
@@ -143,10 +155,57 @@ def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef
     return keep
 
 
+def _protocol_dunders(function: ast.AST) -> set[str]:
+    """The dunders the operators in ``function`` may call, on its own objects or any others."""
+    found = {dunder for node in ast.walk(function) for kinds, names in PROTOCOLS if isinstance(node, kinds)
+             for dunder in names}
+    return found | {f"__{node.func.id}__" for node in ast.walk(function) if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name) and node.func.id in ("len", "iter", "bool", "hash", "str",
+                                                                             "repr", "format")}
+
+
 def _class_level_names(statement: ast.stmt) -> list[str]:
     """Names a class-level assignment binds in the class."""
     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
     return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
+
+
+def _leave_unreached(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, left_out: dict[str, str],
+                     dunders: bool) -> None:
+    """Leave out of a large class the methods the target does not reach (from its dunders too, or only from
+    its constructor: a dunder the reference needs and lacks fails its tests, which the determinism
+    reruns see)."""
+    reachable = _reachable(cls, target, dunders=dunders)
+    if not dunders:  # and the dunders of the operators that code uses; what they call in turn is not followed
+        reachable |= {name for member in cls.body if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
+                      and member.name in reachable for name in _protocol_dunders(member)}
+    why = "a large class" if dunders else "a large class, dunders too"
+    for member in cls.body:
+        if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and member.name not in reachable | KEPT_DUNDERS:
+            left_out.setdefault(member.name, f"unused: {target.name} does not reach it ({why})")
+
+
+def _kept_members(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef,
+                  left_out: dict[str, str]) -> tuple[list[ast.stmt], set[int]]:
+    """The class body without the members left out, aliases of them, and aliases of the target (the target
+    comes last: ``__call__ = target`` would run before it exists); and the id() of each statement skipped."""
+    skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
+    for statement in cls.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+        if target.name in names:
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {target.name}, which comes last"
+        elif names & set(left_out):  # ``alias = member`` of a member left out: it would not resolve
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {sorted(names & set(left_out))[0]}, which is left out"
+    return [s for s in cls.body if id(s) not in skipped], skipped
+
+
+def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
+    """Lines of the class with only ``kept`` in its body."""
+    return cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
 
 
 def class_context(method: Method, module: Module,
@@ -156,7 +215,8 @@ def class_context(method: Method, module: Module,
     The class header (bases, decorators, class attributes), ``__init__`` and the target must be
     standalone; another method that is not (it reads a file, or an optional third-party backend)
     is left out of the prompt unless the target uses it (through ``self.`` or ``cls.``). A class
-    over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders.
+    over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders, and, still over it,
+    only what the target and the constructor reach.
     """
     cls = method.cls
     keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
@@ -170,30 +230,19 @@ def class_context(method: Method, module: Module,
         alone = context_for(_wrapped(cls, [member]), module)
         if not alone.ok:
             left_out[member.name] = f"{alone.reason}: {alone.detail}"
-    if cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES:
-        reachable = _reachable(cls, method.function)
-        for member in cls.body:
-            name = getattr(member, "name", None)
-            if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and name not in reachable:
-                left_out.setdefault(name, f"unused: {method.function.name} does not reach it (a large class)")
+    large = cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES
+    if large:
+        _leave_unreached(cls, method.function, left_out, dunders=True)
     used = _reachable(cls, method.function, dunders=False) & set(left_out)  # what the target and constructor reach
     if used:
         name = sorted(used)[0]
         reason, _, detail = left_out[name].partition(": ")
         return reason, f"{detail} (in {name}, which {method.function.name} uses)"
-    skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
-    for statement in cls.body:  # ``__call__ = target``: it would run before the target (moved last) exists
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
-        if method.function.name in names:
-            skipped.add(id(statement))
-            left_out[f"line {statement.lineno}"] = f"refers to {method.function.name}, which comes last"
-        elif names & set(left_out):  # ``alias = member`` of a member left out: it would not resolve
-            skipped.add(id(statement))
-            left_out[f"line {statement.lineno}"] = f"refers to {sorted(names & set(left_out))[0]}, which is left out"
-    kept = [s for s in cls.body if id(s) not in skipped]
-    size = cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
+    kept, skipped = _kept_members(cls, method.function, left_out)
+    if large and _size(cls, kept) > MAX_CLASS_LINES:  # still too large: the dunders it does not reach go too
+        _leave_unreached(cls, method.function, left_out, dunders=False)
+        kept, skipped = _kept_members(cls, method.function, left_out)
+    size = _size(cls, kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
     reduced = ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=kept,

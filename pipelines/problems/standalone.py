@@ -97,7 +97,10 @@ def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef, lazy_annotation
         stack.extend(scope.get_children())
         for symbol in scope.get_symbols():
             at_top = scope.get_type() == "module"
-            if symbol.is_referenced() and (symbol.is_global() or at_top) and symbol.get_name() != function.name:
+            # ``not is_local()``: Python 3.11's symtable takes any scope named "top" for the module and calls the
+            # names a function ``top`` binds global (a parameter ``n`` of a method ``top`` was "unresolved").
+            is_global = symbol.is_global() and not symbol.is_local()
+            if symbol.is_referenced() and (is_global or at_top) and symbol.get_name() != function.name:
                 names.add(symbol.get_name())
     return names
 
