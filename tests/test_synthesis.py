@@ -80,6 +80,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 for cm in (1, 10, 100, -20):
                     k.inches_of(cm), k.inches_twice(cm)
+            for value in (b"caf\xc3\xa9", 12, "x", None):
+                c.as_text(value)
             for words in ("a b a c b a", "x y z", "to be or not to be", "q"):
                 tally = big.Tally(words.split())
                 for n in (1, 2, 5):
@@ -152,7 +154,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
-                             "per_metre", "address_of", "Tally.top"}
+                             "per_metre", "address_of", "Tally.top", "as_text"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -381,3 +383,9 @@ def test_a_large_class_keeps_what_the_target_and_constructor_reach_and_their_ope
     assert "def __repr__" not in problem.prompt and "def view_" not in problem.prompt
     assert {"__repr__", "view_00", "view_39"} <= set(problem.meta["members_left_out"])
     assert problem.prompt.count("\n") < 40
+
+
+def test_a_branch_on_the_python_version_that_does_not_run_is_not_resolved(mined) -> None:
+    problems, _ = mined
+    prompt = problems["as_text"].prompt
+    assert "if sys.version_info < (3, 0):" in prompt and "text_type = unicode" in prompt  # the block, whole

@@ -20,6 +20,7 @@ from pipelines.problems.standalone import (
     global_writes,
     import_module_of,
     type_names,
+    walk_live,
 )
 
 MAX_CONTEXT_LINES = 200
@@ -96,7 +97,7 @@ def _block_problem(statement: ast.If | ast.Try, module: Module) -> tuple[str, st
         handler.type is None or {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)}
         & {"ImportError", "ModuleNotFoundError", "Exception"} for handler in node.handlers)
         for s in node.body for inner in ast.walk(s)}
-    for node in ast.walk(statement):
+    for node in walk_live(statement):
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
         for alias in node.names:
@@ -320,9 +321,10 @@ def _block_as_function(statement: ast.If | ast.Try) -> ast.FunctionDef:
 
 
 def _outermost_exprs(statement: ast.stmt) -> list[ast.expr]:
-    """The expressions of a block that read names: tests, assigned values, call arguments."""
+    """The expressions of a block that read names: tests, assigned values, call arguments (of the branches
+    that run: ``if sys.version_info < (3,): _range = xrange`` reads no ``xrange`` on Python 3)."""
     found: list[ast.expr] = []
-    for node in ast.walk(statement):
+    for node in walk_live(statement):
         if isinstance(node, ast.If):
             found.append(node.test)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr | ast.Return) and node.value:

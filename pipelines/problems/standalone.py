@@ -15,8 +15,10 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import operator
 import symtable
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -253,3 +255,52 @@ def import_module_of(statement: ast.Import | ast.ImportFrom, name: str) -> str:
     return ""
 
 
+
+
+_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+            ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+def _version_of(node: ast.expr) -> object:
+    """``sys.version_info`` (or an item, a slice or ``.major``/``.minor`` of it) as this Python has it, else None."""
+    if isinstance(node, ast.Attribute) and node.attr in ("major", "minor") and _dotted(node.value) == (
+            "sys.version_info"):
+        return getattr(sys.version_info, node.attr)
+    if _dotted(node) == "sys.version_info":
+        return tuple(sys.version_info)
+    if isinstance(node, ast.Subscript) and _dotted(node.value) == "sys.version_info":
+        try:
+            index = node.slice
+            if isinstance(index, ast.Slice):
+                bounds = [ast.literal_eval(b) if b is not None else None for b in (index.lower, index.upper)]
+                return tuple(sys.version_info)[bounds[0]:bounds[1]]
+            return tuple(sys.version_info)[ast.literal_eval(index)]
+        except (ValueError, TypeError, IndexError):
+            return None
+    return None
+
+
+def static_test(test: ast.expr) -> bool | None:
+    """The value of a test on the Python version (``sys.version_info < (3, 0)``), or None for any other test."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARE):
+        return None
+    left = _version_of(test.left)
+    if left is None:
+        return None
+    try:
+        right = ast.literal_eval(test.comparators[0])
+        return bool(_COMPARE[type(test.ops[0])](left, right))
+    except (ValueError, TypeError):
+        return None
+
+
+def walk_live(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without the branch of an ``if`` on the Python version that does not run here."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, ast.If) and (value := static_test(current.test)) is not None:
+            stack.extend([current.test, *(current.body if value else current.orelse)])
+        else:
+            stack.extend(ast.iter_child_nodes(current))

@@ -3,6 +3,7 @@ dependency behind ``try``/``except ImportError``, and a table computed by a comp
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,3 +31,16 @@ def mode(n: int) -> str:
     """The backend in use, ``n`` times, joined by dashes."""
     label = SPEED
     return "-".join([label] * n)
+
+
+if sys.version_info < (3, 0):  # noqa: UP036 - the branch that does not run reads a name Python 3 lacks
+    text_type = unicode  # noqa: F821
+else:
+    text_type = str
+
+
+def as_text(value):
+    """``value`` as text, bytes decoded as UTF-8."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return text_type(value)
