@@ -88,6 +88,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                     tally.top(n)
             for name, address in (("Ann", "a@x.org"), ("Bo, Jr.", "b@y.org"), ("", "c@z.org")):
                 k.address_of(name, address)
+            for width, height in ((1, 2), (3, 3), (0.5, 10)):
+                k.area_cm2(k.Size(width, height))
             for name in ("LOW", "HIGH", "CM_PER_INCH"):
                 k.attribute_of(name)
             for items in ([1, 5, 3], [12.5], [2, 2, 8, 40]):
@@ -154,7 +156,8 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
-                             "per_metre", "address_of", "Tally.top", "as_text"}
+                             "per_metre", "address_of", "Tally.top", "as_text",
+                             "area_cm2"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -389,3 +392,11 @@ def test_a_branch_on_the_python_version_that_does_not_run_is_not_resolved(mined)
     problems, _ = mined
     prompt = problems["as_text"].prompt
     assert "if sys.version_info < (3, 0):" in prompt and "text_type = unicode" in prompt  # the block, whole
+
+
+def test_objects_of_a_class_imported_from_another_module_are_values_and_the_class_comes_along(mined) -> None:
+    problems, _ = mined
+    problem = problems["area_cm2"]
+    assert "class Size:" in problem.prompt and "def __init__(self, width, height):" in problem.prompt
+    assert problem.prompt.index("class Size:") < problem.prompt.index("def area_cm2(size: Size):")
+    assert problem.tests[0].args[0]["object"][0] == "Size"

@@ -6,3 +6,11 @@ LOW, HIGH = 0, 1000  # one statement binds both names
 
 def to_cm(inches):
     return round(inches * CM_PER_INCH, 2)
+
+
+class Size:
+    """A width and a height, in inches."""
+
+    def __init__(self, width, height):
+        self.width = width
+        self.height = height
