@@ -40,20 +40,26 @@ def specs(package_list: Path) -> list[str]:
     return [re.split(r"[=<>!~\[ ]", name)[0] for name in names if name]
 
 
+def _jsonl(path: Path) -> list[dict]:
+    """The records of a JSON-lines file: lines end at ``\n`` only (``str.splitlines`` would also split a record
+    at a form feed or a line separator kept raw in a string)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
 def measure(out: Path, packages: list[str]) -> dict:
     """The numbers of one finished run."""
     report = json.loads((out / "report.json").read_text())
-    problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines() if line.strip()]
+    problems = _jsonl(out / "problems.jsonl")
     per_package = Counter(_norm(p["provenance"]["package"]) for p in problems)
     methods = sum("." in (p["entry_point"] or "") for p in problems)
     chains = report.get("multi_turn", {})
-    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines() if line.strip()]
+    rejects = _jsonl(out / "rejects.jsonl")
     kept_chains = out / "multi_turn.jsonl"
     chain_packages = {_norm(r["package"]) for r in rejects
                       if r["stage"] == "chains" or ((r.get("problem") or {}).get("meta") or {}).get("multi_turn")}
     if kept_chains.exists():
         chain_packages |= {_norm(json.loads(line)["provenance"]["package"])
-                           for line in kept_chains.read_text().splitlines() if line.strip()}
+                           for line in kept_chains.read_text().split("\n") if line.strip()}
     return {
         "packages": len(packages),
         "problems_kept": len(problems),

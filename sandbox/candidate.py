@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import sys
+import types
 
 from sandbox import wire
 
@@ -111,6 +112,16 @@ def _build(owner: type, instance: dict) -> object:
     return wire.build_object(owner, instance["state"])
 
 
+def _candidate_module() -> dict:
+    """The namespace the candidate's code runs in: a module registered under its name, so that code that
+    looks its own module up (``dataclass(slots=True)`` on string annotations, ``typing.get_type_hints``,
+    ``pickle``) finds it. The child is forked per candidate, so the registration dies with it."""
+    module = types.ModuleType(wire.CANDIDATE_MODULE)
+    module.__dict__["__builtins__"] = builtins
+    sys.modules[wire.CANDIDATE_MODULE] = module
+    return module.__dict__
+
+
 def _run_function(request: dict, emit: _Emitter) -> None:
     """Body of a function-candidate child: define the code, call the entry point on every input.
 
@@ -126,7 +137,7 @@ def _run_function(request: dict, emit: _Emitter) -> None:
         else:
             calls.append((index, item, _decoded(item, None)))
     encode = wire.encode
-    namespace = {"__name__": wire.CANDIDATE_MODULE, "__builtins__": builtins}
+    namespace = _candidate_module()
     owner_name, _, method = request["entry_point"].partition(".")
     try:
         exec(compile(request["code"], "<candidate>", "exec"), namespace)

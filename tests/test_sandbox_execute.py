@@ -107,3 +107,15 @@ def test_exit_and_quit_exist_as_in_a_normal_interpreter(session) -> None:
     problem = FunctionProblem("Print 1.", None, [StdioTest(stdin="", stdout="1")], kind="stdio")
     verdicts = execute(problem, ["print(1)\nexit()\n", "print(1)\nquit(0)\n", "print(1)\nexit(3)\n"], session=session)
     assert [v.status for v in verdicts] == [Status.PASSED, Status.PASSED, Status.RUNTIME_ERROR]
+
+
+def test_candidate_code_runs_in_a_module_it_can_look_up(session) -> None:
+    # dataclasses look the class's module up in sys.modules to read string annotations (here from the
+    # future import): candidate code that was not a registered module raised AttributeError on None.
+    prompt = ("from __future__ import annotations\nimport dataclasses\nimport sys\n\n"
+              "@dataclasses.dataclass(frozen=True, slots=True)\nclass Pair:\n    a: int\n    b: int = 0\n\n"
+              "def total(a, b):\n")
+    problem = FunctionProblem(prompt, "total", [FunctionTest(args=[1, 2], expected=[3, True])])
+    body = "    return [sum(dataclasses.astuple(Pair(a, b))), sys.modules[__name__].Pair is Pair]\n"
+    verdict = execute(problem, [body], session=session, limits=FAST_LIMITS)[0]
+    assert verdict.passed, verdict.reason

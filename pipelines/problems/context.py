@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from pipelines.problems.namespaces import TYPES_IMPORT, ModuleRef, loads, module_reads, namespaces_of
 from pipelines.problems.standalone import (
     BUILTIN_NAMES,
     FORBIDDEN_BUILTINS,
@@ -19,6 +20,7 @@ from pipelines.problems.standalone import (
     global_writes,
     import_module_of,
     type_names,
+    walk_live,
 )
 
 MAX_CONTEXT_LINES = 200
@@ -36,6 +38,10 @@ class Context:
     owners: dict[int, Module] = field(default_factory=dict)  # id(statement) -> its module
     future: bool = False  # the prompt starts with ``from __future__ import annotations``
     renames: dict[str, str] = field(default_factory=dict)  # ``alias = name`` lines after the definitions
+    # ``util = types.SimpleNamespace(f=f)`` lines: a project module the code reads as ``util.f`` stands in
+    # the prompt as the names it reads from it, right after the last statement that defines one of them
+    namespaces: dict[str, tuple[str, tuple[str, ...], int]] = field(default_factory=dict)  # name -> (module,
+    # names, index of that statement)
 
     @property
     def ok(self) -> bool:
@@ -56,12 +62,18 @@ class Context:
         """The context as prompt text, in its order (each module's own order kept), repeated imports once."""
         definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         parts: list[str] = ["from __future__ import annotations\n"] if self.future else []
-        for statement in self.statements:
+        if self.namespaces:
+            parts.append("import types\n")
+        for index, statement in enumerate(self.statements):
             text = self.text_of(statement)
             if isinstance(statement, definitions):
                 parts.append("\n" + text + "\n")
             elif text not in parts and "__future__" not in text:
                 parts.append(text)
+            for name, (source, names, at) in self.namespaces.items():
+                if at == index:
+                    fields = ", ".join(f"{attr}={self.renames.get(attr, attr)}" for attr in names)
+                    parts.append(f"\n{name} = types.SimpleNamespace({fields})  # what this code reads from {source}\n")
         parts += [f"{alias} = {name}\n" for alias, name in self.renames.items()]
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
@@ -79,17 +91,19 @@ def _constant_ok(value: ast.expr) -> bool:
 def _block_problem(statement: ast.If | ast.Try, module: Module) -> tuple[str, str] | None:
     """A top-level ``if``/``try`` block may come along when its imports are the standard library's
     (not forbidden ones), or, inside a ``try`` that catches the failed import, anything: the sandbox
-    has no third-party packages, so the fallback runs there."""
-    guarded = isinstance(statement, ast.Try) and any(
+    has no third-party packages, so the fallback runs there (a ``try`` nested in the fallback included:
+    ``try: from gmpy2 import mpz`` / ``except ImportError: try: from gmpy import mpz`` / ``except ...``)."""
+    tried = {id(inner) for node in ast.walk(statement) if isinstance(node, ast.Try) and any(
         handler.type is None or {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)}
-        & {"ImportError", "ModuleNotFoundError", "Exception"} for handler in statement.handlers)
-    for node in ast.walk(statement):
+        & {"ImportError", "ModuleNotFoundError", "Exception"} for handler in node.handlers)
+        for s in node.body for inner in ast.walk(s)}
+    for node in walk_live(statement):
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
         for alias in node.names:
             source = import_module_of(node, (alias.asname or alias.name).split(".")[0])
             top = source.split(".")[0]
-            in_body = guarded and any(node is inner for s in statement.body for inner in ast.walk(s))
+            in_body = id(node) in tried
             if not source or top in _project_top(module):
                 return Reason.NEEDS_PROJECT, f"{alias.name} (imported in a block)"
             if top in FORBIDDEN_MODULES:
@@ -120,8 +134,10 @@ def _from_project(statement: ast.ImportFrom, module: Module) -> str | None:
     return None
 
 
-def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Module, ast.stmt, str] | str:
-    """Follow ``from <project module> import name`` to the statement that defines it, or say why not."""
+def _resolve_import(statement: ast.stmt, name: str,
+                    module: Module) -> tuple[Module, ast.stmt, str] | ModuleRef | str:
+    """Follow ``from <project module> import name`` to the statement that defines it (or the module it
+    names), or say why not."""
     for _ in range(MAX_REEXPORT_HOPS):
         if not isinstance(statement, ast.ImportFrom):
             return module, statement, name
@@ -134,6 +150,9 @@ def _resolve_import(statement: ast.stmt, name: str, module: Module) -> tuple[Mod
             return f"{name} (from {source or 'a relative import'})"
         found = target.bindings.get(alias.name)
         if found is None:
+            submodule = module.project.module(f"{source}.{alias.name}")
+            if submodule is not None:
+                return ModuleRef(submodule)
             kind = "module" if module.project.path_of(f"{source}.{alias.name}") else "name"
             return f"{name} ({kind} of {source})"
         module, statement, name = target, found, alias.name
@@ -151,21 +170,37 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
     renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
-    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int]] = [(function, module, 0)]
+    # (what to walk, its module, depth of that module, whether its body runs only when called)
+    # and the statement it stands for (None: code after the context)
+    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool, int | None]] = [
+        (function, module, 0, any(function is s for s in module.tree.body), None)]
     if needs:
-        loads = [ast.Expr(ast.Name(id=name, ctx=ast.Load())) for name in sorted(needs)]
-        wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []), body=loads,
-                                  decorator_list=[], returns=None)
-        pending.append((ast.fix_missing_locations(wrapper), module, 0))
+        pending.append((loads(needs), module, 0, False, None))
     seen: set[tuple[str, str]] = {(module.name, function.name)}  # recursion needs no context
     depths = {module.name: 0}
+    refs: dict[tuple[str, str], tuple[Module, set[str]]] = {}  # (module, name) -> the project module, names read
+    defined_by: dict[tuple[str, str], int] = {}  # (module, name) -> id() of the statement that defines it
+    read_now: list[tuple[str, int | None]] = []  # (a namespace, the statement that reads it when the module runs)
     while pending:
-        current, where, depth = pending.pop()
+        current, where, depth, deferred, origin = pending.pop()
         module_aliases = aliases.setdefault(where.name, {})
         writes = global_writes(current, set(where.bindings))
         if writes:
             return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
         for name in sorted(free_names(current, where.lazy_annotations)):
+            if (where.name, name) in refs:  # ``util.f``: bring along what this code reads from ``util``
+                target, read = refs[(where.name, name)]
+                reads = module_reads(current, name, deferred, where.lazy_annotations)
+                if reads is None:
+                    return Context(reason=Reason.NEEDS_PROJECT,
+                                   detail=f"{name} (module {target.name}, used other than as {name}.NAME)")
+                attributes, now = reads
+                if now:
+                    read_now.append((name, origin))
+                if attributes - read:
+                    pending.append((loads(attributes - read), target, depths[target.name], False, None))
+                    read |= attributes
+                continue
             if (where.name, name) in seen:
                 continue
             seen.add((where.name, name))
@@ -179,7 +214,17 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             resolved = _resolve_import(statement, name, where)
             if isinstance(resolved, str):
                 return Context(reason=Reason.NEEDS_PROJECT, detail=resolved)
+            if isinstance(resolved, ModuleRef):
+                target = resolved.module
+                if placed.setdefault(name, f"module {target.name}") != f"module {target.name}":
+                    return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
+                depths[target.name] = max(depths.get(target.name, 0), depth + 1)
+                refs[(where.name, name)] = (target, set())
+                seen.discard((where.name, name))
+                pending.append((current, where, depth, deferred, origin))  # walked again: reads the module's names
+                break
             owner, statement, defined = resolved
+            defined_by[(where.name, name)] = id(statement)
             ident = _identity(statement, defined)
             if placed.setdefault(defined, ident) != ident or (
                     defined != name and placed.setdefault(name, f"alias of {defined}") != f"alias of {defined}"):
@@ -196,14 +241,20 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 continue
             chosen[id(statement)] = (level, statement)
             owners[id(statement)] = owner
+            for other in _same_package_imports(statement, defined, owner):  # ``import email.parser`` and
+                problem = _statement_problem(other, defined, owner, aliases[owner.name])  # ``import email.message``
+                if problem:
+                    return Context(reason=problem[0], detail=problem[1])
+                chosen[id(other)] = (level, other)
+                owners[id(other)] = owner
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                pending.append((statement, owner, level))
+                pending.append((statement, owner, level, True, id(statement)))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((_class_as_function(statement), owner, level))
+                pending.append((_class_as_function(statement), owner, level, False, id(statement)))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append((_as_function(statement), owner, level))
+                pending.append((_as_function(statement), owner, level, False, id(statement)))
             elif isinstance(statement, ast.If | ast.Try):
-                pending.append((_block_as_function(statement), owner, level))
+                pending.append((_block_as_function(statement), owner, level, False, id(statement)))
         reason, detail = attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
@@ -214,12 +265,36 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         return -depths[owner.name], owner.name, order[id(item[1])]
 
     statements = [statement for _, statement in sorted(chosen.values(), key=placement)]
+    namespaces = namespaces_of(refs, defined_by, {id(s): i for i, s in enumerate(statements)})
+    for name, (source, read, _) in namespaces.items():
+        if source == module.name and function.name in read:  # the namespace would come before the function
+            return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (module {source}, read for {function.name} "
+                                                               "itself)")
+    index = {id(s): i for i, s in enumerate(statements)}
+    for name, origin in read_now:  # a module-level statement that reads ``util.f`` must come after the namespace
+        if origin is not None and index[origin] <= namespaces[name][2]:
+            return Context(reason=Reason.NEEDS_PROJECT,
+                           detail=f"{name} (module {namespaces[name][0]}, read when the module runs before its names "
+                                  "are defined)")
+    if namespaces and placed.get("types", TYPES_IMPORT) != TYPES_IMPORT:
+        return Context(reason=Reason.NEEDS_PROJECT, detail="types (the module namespaces need the standard one)")
     context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
-                      future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()))
+                      future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()),
+                      namespaces=namespaces)
     size = sum(s.end_lineno - s.lineno + 1 for s in statements)
     if size > max_lines:
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
     return context
+
+
+def _same_package_imports(statement: ast.stmt, name: str, module: Module) -> list[ast.Import]:
+    """The module's other top-level ``import name.sub`` statements: each binds ``name`` with another submodule
+    loaded, and the code may read any of them (``email.parser``, ``email.message``)."""
+    if not isinstance(statement, ast.Import):
+        return []
+    return [other for other in module.tree.body if other is not statement and isinstance(other, ast.Import)
+            and any(alias.asname is None and alias.name.split(".")[0] == name and "." in alias.name
+                    for alias in other.names)]
 
 
 def _identity(statement: ast.stmt, name: str) -> str:
@@ -246,9 +321,10 @@ def _block_as_function(statement: ast.If | ast.Try) -> ast.FunctionDef:
 
 
 def _outermost_exprs(statement: ast.stmt) -> list[ast.expr]:
-    """The expressions of a block that read names: tests, assigned values, call arguments."""
+    """The expressions of a block that read names: tests, assigned values, call arguments (of the branches
+    that run: ``if sys.version_info < (3,): _range = xrange`` reads no ``xrange`` on Python 3)."""
     found: list[ast.expr] = []
-    for node in ast.walk(statement):
+    for node in walk_live(statement):
         if isinstance(node, ast.If):
             found.append(node.test)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr | ast.Return) and node.value:
@@ -291,3 +367,12 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
             return Reason.NEEDS_PROJECT, f"decorated helper {name}"
         return None
     return Reason.NEEDS_PROJECT, name
+
+
+def definition_of(name: str, module: Module) -> tuple[Module, ast.stmt] | None:
+    """The statement that defines ``name`` as ``module`` sees it (followed through the project's imports)."""
+    statement = module.bindings.get(name)
+    if statement is None:
+        return None
+    resolved = _resolve_import(statement, name, module)
+    return (resolved[0], resolved[1]) if isinstance(resolved, tuple) else None

@@ -4,7 +4,7 @@ A method becomes a problem with its class: the class's other members in full and
 last, with its signature and docstring; the completion is its body. A member that needs what a
 problem cannot have (I/O, an optional third-party backend) is left out of the class when the
 target does not use it. Dunders, thin wrappers (one
-statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
+simple statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
 ``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
 the object: the snapshot of its attributes at call time where they all encode (exact whatever was
 done to the object before), else the recorded constructor call that made that very object when
@@ -25,6 +25,18 @@ from pipelines.problems.standalone import MUTATORS, Module
 from sandbox.types import FunctionTest
 
 MAX_CLASS_LINES = 400
+PROTOCOLS = (  # syntax -> the dunders it may call
+    ((ast.Subscript,), ("__getitem__", "__setitem__", "__delitem__", "__class_getitem__")),
+    ((ast.Lt, ast.Gt, ast.LtE, ast.GtE), ("__lt__", "__gt__", "__le__", "__ge__", "__eq__")),
+    ((ast.Eq, ast.NotEq), ("__eq__", "__ne__", "__hash__")),
+    ((ast.In, ast.NotIn), ("__contains__", "__iter__", "__len__", "__getitem__")),
+    ((ast.For, ast.comprehension), ("__iter__", "__next__", "__len__", "__getitem__")),
+    ((ast.BinOp, ast.AugAssign), ("__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
+                                  "__rmul__", "__truediv__", "__floordiv__", "__mod__", "__or__", "__and__",
+                                  "__xor__", "__ror__", "__rand__", "__ior__")),
+)
+KEPT_DUNDERS = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__",
+                          "__class_getitem__"})  # run when the class is made or built: never left out
 KINDS = {(): "method", ("staticmethod",): "staticmethod", ("classmethod",): "classmethod"}
 
 
@@ -64,6 +76,11 @@ def _only_self(body: list[ast.stmt]) -> bool:
     return names <= {"self"}
 
 
+# One statement with statements inside it (an ``if``/``elif`` chain, a ``try`` with its fallback, a loop) is
+# logic, not a wrapper: only one simple statement (``return self._impl(x)``) is thin.
+COMPOUND = (ast.If, ast.Try, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match)
+
+
 def find_method(module: Module, qualname: str, line: int) -> Method | str:
     """The recorded method in its module, or the reason it is not a candidate."""
     class_name, _, name = qualname.partition(".")
@@ -85,7 +102,7 @@ def find_method(module: Module, qualname: str, line: int) -> Method | str:
     if decorators not in KINDS:
         return f"decorated:{', '.join(decorators)}"
     body = _body(function)
-    if len(body) <= 1 or _only_self(body):
+    if not body or (len(body) == 1 and not isinstance(body[0], COMPOUND)) or _only_self(body):
         return Reason.THIN
     return Method(cls, function, KINDS[decorators])
 
@@ -116,19 +133,79 @@ def _self_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[st
 def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, dunders: bool = True) -> set[str]:
     """Members the target reaches through attributes of their names, transitively, from the target and
     every dunder (used implicitly), or with ``dunders`` False only the constructor's."""
-    members = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    members: dict[str, ast.AST] = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
     roots = [name for name in members if name.startswith("__") and name.endswith("__")] if dunders else [
         name for name in ("__init__", "__new__", "__post_init__") if name in members]
+    for statement in cls.body:  # ``count = _StatsProperty('count', _calc_count)``: reaching ``count`` reaches both
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            for name in _class_level_names(statement):
+                members.setdefault(name, statement.value)
     keep = {target.name, *roots}
     frontier = list(keep)
     while frontier:
         member = members.get(frontier.pop())
-        # Any ``x.name`` naming a member counts (``type(self).parse``, ``Version.parse``): over-inclusive is safe.
+        # Any ``x.name`` naming a member counts (``type(self).parse``, ``Version.parse``): over-inclusive is safe;
+        # so does a bare name in a class-level value (an alias or a descriptor made of a method).
         reached = {node.attr for node in ast.walk(member) if isinstance(node, ast.Attribute)}
+        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+            reached |= {node.id for node in ast.walk(member) if isinstance(node, ast.Name)}
         for name in reached & set(members) - keep:
             keep.add(name)
             frontier.append(name)
     return keep
+
+
+def _protocol_dunders(function: ast.AST) -> set[str]:
+    """The dunders the operators in ``function`` may call, on its own objects or any others."""
+    found = {dunder for node in ast.walk(function) for kinds, names in PROTOCOLS if isinstance(node, kinds)
+             for dunder in names}
+    return found | {f"__{node.func.id}__" for node in ast.walk(function) if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name) and node.func.id in ("len", "iter", "bool", "hash", "str",
+                                                                             "repr", "format")}
+
+
+def _class_level_names(statement: ast.stmt) -> list[str]:
+    """Names a class-level assignment binds in the class."""
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
+
+
+def _leave_unreached(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, left_out: dict[str, str],
+                     dunders: bool) -> None:
+    """Leave out of a large class the methods the target does not reach (from its dunders too, or only from
+    its constructor: a dunder the reference needs and lacks fails its tests, which the determinism
+    reruns see)."""
+    reachable = _reachable(cls, target, dunders=dunders)
+    if not dunders:  # and the dunders of the operators that code uses; what they call in turn is not followed
+        reachable |= {name for member in cls.body if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
+                      and member.name in reachable for name in _protocol_dunders(member)}
+    why = "a large class" if dunders else "a large class, dunders too"
+    for member in cls.body:
+        if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and member.name not in reachable | KEPT_DUNDERS:
+            left_out.setdefault(member.name, f"unused: {target.name} does not reach it ({why})")
+
+
+def _kept_members(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef,
+                  left_out: dict[str, str]) -> tuple[list[ast.stmt], set[int]]:
+    """The class body without the members left out, aliases of them, and aliases of the target (the target
+    comes last: ``__call__ = target`` would run before it exists); and the id() of each statement skipped."""
+    skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
+    for statement in cls.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+        if target.name in names:
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {target.name}, which comes last"
+        elif names & set(left_out):  # ``alias = member`` of a member left out: it would not resolve
+            skipped.add(id(statement))
+            left_out[f"line {statement.lineno}"] = f"refers to {sorted(names & set(left_out))[0]}, which is left out"
+    return [s for s in cls.body if id(s) not in skipped], skipped
+
+
+def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
+    """Lines of the class with only ``kept`` in its body."""
+    return cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
 
 
 def class_context(method: Method, module: Module,
@@ -138,13 +215,14 @@ def class_context(method: Method, module: Module,
     The class header (bases, decorators, class attributes), ``__init__`` and the target must be
     standalone; another method that is not (it reads a file, or an optional third-party backend)
     is left out of the prompt unless the target uses it (through ``self.`` or ``cls.``). A class
-    over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders.
+    over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders, and, still over it,
+    only what the target and the constructor reach.
     """
     cls = method.cls
     keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
+    # Decorators and bases are read in the module's scope; class-level statements are checked in the
+    # class's own scope (inside ``reduced``), where the names the class body binds resolve.
     header = [ast.Expr(d) for d in cls.decorator_list] + [ast.Expr(b) for b in (*cls.bases, *cls.keywords)]
-    header += [s for s in cls.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
-               and method.function.name not in {n.id for n in ast.walk(s) if isinstance(n, ast.Name)}]
     left_out: dict[str, str] = {}
     for member in cls.body:
         if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in keep_always:
@@ -152,25 +230,19 @@ def class_context(method: Method, module: Module,
         alone = context_for(_wrapped(cls, [member]), module)
         if not alone.ok:
             left_out[member.name] = f"{alone.reason}: {alone.detail}"
-    if cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES:
-        reachable = _reachable(cls, method.function)
-        for member in cls.body:
-            name = getattr(member, "name", None)
-            if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and name not in reachable:
-                left_out.setdefault(name, f"unused: {method.function.name} does not reach it (a large class)")
+    large = cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES
+    if large:
+        _leave_unreached(cls, method.function, left_out, dunders=True)
     used = _reachable(cls, method.function, dunders=False) & set(left_out)  # what the target and constructor reach
     if used:
         name = sorted(used)[0]
         reason, _, detail = left_out[name].partition(": ")
         return reason, f"{detail} (in {name}, which {method.function.name} uses)"
-    skipped = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
-    for statement in cls.body:  # ``__call__ = target``: it would run before the target (moved last) exists
-        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and method.function.name in {
-                node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}:
-            skipped.add(id(statement))
-            left_out[f"line {statement.lineno}"] = f"refers to {method.function.name}, which comes last"
-    kept = [s for s in cls.body if id(s) not in skipped]
-    size = cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
+    kept, skipped = _kept_members(cls, method.function, left_out)
+    if large and _size(cls, kept) > MAX_CLASS_LINES:  # still too large: the dunders it does not reach go too
+        _leave_unreached(cls, method.function, left_out, dunders=False)
+        kept, skipped = _kept_members(cls, method.function, left_out)
+    size = _size(cls, kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
     reduced = ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=kept,

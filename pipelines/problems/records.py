@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sandbox import wire
@@ -123,9 +123,11 @@ def _same_module(recorded: str, module: str) -> bool:
     return module == recorded or module.endswith("." + recorded) or recorded.endswith("." + module)
 
 
-def _localise(value: object, module: str, classes: set[str], used: set[str], plain: set[str] | None = None) -> object:
-    """``value`` with its ``module:Class`` references turned into ``Class`` where ``Class`` is one of the
-    module's top-level ``classes`` (collected in ``used``); raise ValueError for any other, and for an
+def _localise(value: object, module: str, classes: Mapping[str, str], used: set[str],
+              plain: set[str] | None = None) -> object:
+    """``value`` with its ``module:Class`` references turned into ``Class`` where ``Class`` is one of
+    ``classes`` (name -> the module that defines it: the problem's own, or one it imports the class from)
+    and the record names that module (collected in ``used``); raise ValueError for any other, and for an
     object of a class not in ``plain`` (one whose attributes are not all of it)."""
     if isinstance(value, list):
         return [_localise(item, module, classes, used, plain) for item in value]
@@ -134,13 +136,13 @@ def _localise(value: object, module: str, classes: set[str], used: set[str], pla
     ((tag, body),) = value.items()
     if tag == "class" and isinstance(body, str):
         recorded, _, name = body.partition(":")
-        if not name or name not in classes or not _same_module(recorded, module):
+        if not name or name not in classes or not _same_module(recorded, classes[name]):
             raise ValueError(f"{body} is not a class of the problem's module")
         used.add(name)
         return {tag: name}
     if tag in ("enum", "namedtuple", "object") and isinstance(body, list) and len(body) == 2:
         recorded, _, name = str(body[0]).partition(":")
-        if not name or name not in classes or not _same_module(recorded, module):
+        if not name or name not in classes or not _same_module(recorded, classes[name]):
             raise ValueError(f"{body[0]} is not a class of the problem's module")
         if tag == "object" and plain is not None and name not in plain:
             raise ValueError(f"{name} objects are more than their attributes")
@@ -149,19 +151,24 @@ def _localise(value: object, module: str, classes: set[str], used: set[str], pla
     return {tag: _localise(body, module, classes, used, plain)}
 
 
-def localise_test(test: FunctionTest, module: str, classes: set[str],
+def localise_test(test: FunctionTest, module: str, classes: set[str] | Mapping[str, str],
                   plain: set[str] | None = None) -> tuple[FunctionTest, set[str]] | None:
-    """The test with class references made local, and the classes it needs; None when one is foreign."""
+    """The test with class references made local, and the classes it needs; None when one is foreign.
+
+    ``classes``: the module's own classes, or a mapping of each class name the module binds to the
+    module that defines it (a class imported from the project's other modules comes along as context).
+    """
     used: set[str] = set()
+    homes = classes if isinstance(classes, Mapping) else dict.fromkeys(classes, module)
 
     def localise(value: object, module: str, classes: set[str], used: set[str]) -> object:
-        return _localise(value, module, classes, used, plain)
+        return _localise(value, module, homes, used, plain)
 
     try:
         raises = test.raises
         if raises and "." in raises:
             recorded, _, name = raises.rpartition(".")
-            if name not in classes or not _same_module(recorded, module):
+            if name not in homes or not _same_module(recorded, homes[name]):
                 return None
             used.add(name)
             raises = f"{wire.CANDIDATE_MODULE}.{name}"

@@ -15,8 +15,10 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import operator
 import symtable
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -97,7 +99,10 @@ def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef, lazy_annotation
         stack.extend(scope.get_children())
         for symbol in scope.get_symbols():
             at_top = scope.get_type() == "module"
-            if symbol.is_referenced() and (symbol.is_global() or at_top) and symbol.get_name() != function.name:
+            # ``not is_local()``: Python 3.11's symtable takes any scope named "top" for the module and calls the
+            # names a function ``top`` binds global (a parameter ``n`` of a method ``top`` was "unresolved").
+            is_global = symbol.is_global() and not symbol.is_local()
+            if symbol.is_referenced() and (is_global or at_top) and symbol.get_name() != function.name:
                 names.add(symbol.get_name())
     return names
 
@@ -222,10 +227,21 @@ def _bound_by(statement: ast.stmt) -> list[str]:
         return [statement.name]
     if isinstance(statement, ast.Import | ast.ImportFrom):
         return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
-    if isinstance(statement, ast.Assign):
-        return [t.id for t in statement.targets if isinstance(t, ast.Name)]
+    if isinstance(statement, ast.Assign):  # ``A, B = ...`` binds each name of the target
+        return [n.id for t in statement.targets for n in _target_names(t)]
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
         return [statement.target.id]
+    return []
+
+
+def _target_names(target: ast.expr) -> list[ast.Name]:
+    """The names an assignment target binds: a name, or the names of a (nested) tuple or list target."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
     return []
 
 
@@ -239,3 +255,52 @@ def import_module_of(statement: ast.Import | ast.ImportFrom, name: str) -> str:
     return ""
 
 
+
+
+_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+            ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+def _version_of(node: ast.expr) -> object:
+    """``sys.version_info`` (or an item, a slice or ``.major``/``.minor`` of it) as this Python has it, else None."""
+    if isinstance(node, ast.Attribute) and node.attr in ("major", "minor") and _dotted(node.value) == (
+            "sys.version_info"):
+        return getattr(sys.version_info, node.attr)
+    if _dotted(node) == "sys.version_info":
+        return tuple(sys.version_info)
+    if isinstance(node, ast.Subscript) and _dotted(node.value) == "sys.version_info":
+        try:
+            index = node.slice
+            if isinstance(index, ast.Slice):
+                bounds = [ast.literal_eval(b) if b is not None else None for b in (index.lower, index.upper)]
+                return tuple(sys.version_info)[bounds[0]:bounds[1]]
+            return tuple(sys.version_info)[ast.literal_eval(index)]
+        except (ValueError, TypeError, IndexError):
+            return None
+    return None
+
+
+def static_test(test: ast.expr) -> bool | None:
+    """The value of a test on the Python version (``sys.version_info < (3, 0)``), or None for any other test."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARE):
+        return None
+    left = _version_of(test.left)
+    if left is None:
+        return None
+    try:
+        right = ast.literal_eval(test.comparators[0])
+        return bool(_COMPARE[type(test.ops[0])](left, right))
+    except (ValueError, TypeError):
+        return None
+
+
+def walk_live(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without the branch of an ``if`` on the Python version that does not run here."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, ast.If) and (value := static_test(current.test)) is not None:
+            stack.extend([current.test, *(current.body if value else current.orelse)])
+        else:
+            stack.extend(ast.iter_child_nodes(current))

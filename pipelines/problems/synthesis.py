@@ -20,7 +20,8 @@ from pathlib import Path
 
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, ProblemFormatError, Provenance, Reject
-from pipelines.problems.context import context_for
+from pipelines.problems.context import context_for, definition_of
+from pipelines.problems.decorators import droppable
 from pipelines.problems.methods import Reason as MethodReason
 from pipelines.problems.methods import (
     build_method_problem,
@@ -42,8 +43,6 @@ from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_tes
 )
 from pipelines.problems.standalone import Module, type_names
 from sandbox.types import FunctionTest
-
-HARMLESS_DECORATORS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
 
 
 class Reason(StrEnum):
@@ -92,9 +91,8 @@ def provenance_of(origin: Origin, path: str, line: int) -> Provenance:
 def build_problem(function: ast.FunctionDef, module: Module, source: str, origin: Origin, path: str,
                   tests: list[FunctionTest], classes: frozenset[str] = frozenset()) -> tuple[Problem | None, str, str]:
     """(problem, "", "") or (None, reason, detail); ``classes`` are those the tests' values need."""
-    decorators = [ast.unparse(d).split("(")[0] for d in function.decorator_list]
-    if any(d not in HARMLESS_DECORATORS for d in decorators):
-        return None, Reason.DECORATED, ", ".join(decorators)
+    if not all(droppable(d, module) for d in function.decorator_list):
+        return None, Reason.DECORATED, ", ".join(ast.unparse(d).split("(")[0] for d in function.decorator_list)
     if function.body[0].lineno == function.lineno:
         return None, Reason.ONE_LINE, ""
     context = context_for(function, module, needs=classes - {function.name})
@@ -132,7 +130,12 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
     """Tests with class references made local, chosen for diversity; or (None, reason, detail)."""
     classes = type_names(module.tree.body)
     plain_classes = {name for name in classes if (cls := module.class_(name)) is not None and plain(cls, module)}
-    localised = [local for local in (localise_test(t, module.name, classes, plain_classes) for t in tests)
+    homes = dict.fromkeys(classes, module.name)
+    for name, (home, cls) in imported_classes(module).items():
+        homes.setdefault(name, home.name)
+        if isinstance(cls, ast.ClassDef) and plain(cls, home):
+            plain_classes.add(name)
+    localised = [local for local in (localise_test(t, module.name, homes, plain_classes) for t in tests)
                  if local is not None]
     if len(localised) < settings.min_calls:
         return None, Reason.FEW_CALLS, f"{len(localised)} of {total}"
@@ -147,6 +150,20 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
         return None, Reason.IDENTITY_TESTS, f"argument {echoed}"
     used = frozenset().union(*(used for test, used in localised if test in chosen))
     return chosen, used
+
+
+def imported_classes(module: Module) -> dict[str, tuple[Module, ast.stmt]]:
+    """The classes the module imports from the project's other modules under their own names
+    (``from .version import Version``): name -> (the module that defines it, its definition)."""
+    found = {}
+    for name, statement in module.bindings.items():
+        if not isinstance(statement, ast.ImportFrom) or statement.module == "__future__":
+            continue
+        definition = definition_of(name, module)
+        if definition is None or definition[0] is module or name not in type_names([definition[1]]):
+            continue
+        found[name] = definition
+    return found
 
 
 def _echoed_argument(tests: list[FunctionTest]) -> int | None:
