@@ -12,6 +12,7 @@ from pipelines.problems.standalone import (
     BUILTIN_NAMES,
     FORBIDDEN_BUILTINS,
     FORBIDDEN_MODULES,
+    HARMLESS_NAMES,
     STDLIB,
     Module,
     Reason,
@@ -19,9 +20,11 @@ from pipelines.problems.standalone import (
     free_names,
     global_writes,
     import_module_of,
+    static_test,
     type_names,
     walk_live,
 )
+from pipelines.problems.tables import filler_as_function, fillers_of
 
 MAX_CONTEXT_LINES = 200
 MAX_REEXPORT_HOPS = 4
@@ -106,11 +109,18 @@ def _block_problem(statement: ast.If | ast.Try, module: Module) -> tuple[str, st
             in_body = id(node) in tried
             if not source or top in _project_top(module):
                 return Reason.NEEDS_PROJECT, f"{alias.name} (imported in a block)"
-            if top in FORBIDDEN_MODULES:
+            if top in FORBIDDEN_MODULES and not _harmless(node, alias):
                 return FORBIDDEN_MODULES[top], source
             if top not in STDLIB and not in_body:
                 return Reason.THIRD_PARTY, f"{alias.name} (from {source})"
     return None
+
+
+def _harmless(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> bool:
+    """Whether ``from <forbidden module> import <name>`` imports a name that touches nothing outside the
+    process (``from threading import local``); a whole module (``import threading``) is never harmless."""
+    return isinstance(statement, ast.ImportFrom) and not statement.level and alias.name in HARMLESS_NAMES.get(
+        statement.module or "", frozenset())
 
 
 def _project_top(module: Module) -> set[str]:
@@ -170,22 +180,25 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
     renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
-    # (what to walk, its module, depth of that module, whether its body runs only when called)
-    # and the statement it stands for (None: code after the context)
-    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool, int | None]] = [
-        (function, module, 0, any(function is s for s in module.tree.body), None)]
+    # (what to walk, its module, depth of that module, whether its body runs only when called),
+    # the statement it stands for (None: code after the context) and whether it runs only while the
+    # module runs (a table's filling statements and what they call: ``pipelines.problems.tables``)
+    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool, int | None, bool]] = [
+        (function, module, 0, any(function is s for s in module.tree.body), None, False)]
     if needs:
-        pending.append((loads(needs), module, 0, False, None))
-    seen: set[tuple[str, str]] = {(module.name, function.name)}  # recursion needs no context
+        pending.append((loads(needs), module, 0, False, None, False))
+    # (module, name, walked as import-time code); recursion needs no context
+    seen: set[tuple[str, str, bool]] = {(module.name, function.name, False), (module.name, function.name, True)}
+    walked: set[tuple[int, bool]] = set()  # (id of a statement, as import-time code)
     depths = {module.name: 0}
     refs: dict[tuple[str, str], tuple[Module, set[str]]] = {}  # (module, name) -> the project module, names read
     defined_by: dict[tuple[str, str], int] = {}  # (module, name) -> id() of the statement that defines it
     read_now: list[tuple[str, int | None]] = []  # (a namespace, the statement that reads it when the module runs)
     while pending:
-        current, where, depth, deferred, origin = pending.pop()
+        current, where, depth, deferred, origin, at_import = pending.pop()
         module_aliases = aliases.setdefault(where.name, {})
         writes = global_writes(current, set(where.bindings))
-        if writes:
+        if writes and not at_import:
             return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
         for name in sorted(free_names(current, where.lazy_annotations)):
             if (where.name, name) in refs:  # ``util.f``: bring along what this code reads from ``util``
@@ -198,12 +211,13 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 if now:
                     read_now.append((name, origin))
                 if attributes - read:
-                    pending.append((loads(attributes - read), target, depths[target.name], False, None))
+                    pending.append((loads(attributes - read), target, depths[target.name], False, None,
+                                    at_import))
                     read |= attributes
                 continue
-            if (where.name, name) in seen:
+            if (where.name, name, at_import) in seen:
                 continue
-            seen.add((where.name, name))
+            seen.add((where.name, name, at_import))
             statement = where.bindings.get(name)
             if statement is None:
                 if name in FORBIDDEN_BUILTINS:
@@ -220,8 +234,9 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                     return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
                 depths[target.name] = max(depths.get(target.name, 0), depth + 1)
                 refs[(where.name, name)] = (target, set())
-                seen.discard((where.name, name))
-                pending.append((current, where, depth, deferred, origin))  # walked again: reads the module's names
+                seen.discard((where.name, name, at_import))
+                # walked again: reads the module's names
+                pending.append((current, where, depth, deferred, origin, at_import))
                 break
             owner, statement, defined = resolved
             defined_by[(where.name, name)] = id(statement)
@@ -231,16 +246,19 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
             if defined != name:  # ``from .x import helper as _helper``: the prompt binds both names
                 renames[name] = defined
-                seen.add((owner.name, defined))
+                seen.add((owner.name, defined, at_import))
             problem = _statement_problem(statement, defined, owner, aliases.setdefault(owner.name, {}))
             if problem:
                 return Context(reason=problem[0], detail=problem[1])
             level = depth if owner is where else max(depths.get(owner.name, 0), depth + 1)
             depths[owner.name] = level
-            if id(statement) in chosen:
+            # walked once as the target's code (its rules are the stricter) and at most once more as import-time code
+            if (id(statement), False) in walked or (id(statement), at_import) in walked:
                 continue
-            chosen[id(statement)] = (level, statement)
-            owners[id(statement)] = owner
+            walked.add((id(statement), at_import))
+            if id(statement) not in chosen:
+                chosen[id(statement)] = (level, statement)
+                owners[id(statement)] = owner
             for other in _same_package_imports(statement, defined, owner):  # ``import email.parser`` and
                 problem = _statement_problem(other, defined, owner, aliases[owner.name])  # ``import email.message``
                 if problem:
@@ -248,13 +266,18 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 chosen[id(other)] = (level, other)
                 owners[id(other)] = owner
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                pending.append((statement, owner, level, True, id(statement)))
+                pending.append((statement, owner, level, True, id(statement), at_import))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((_class_as_function(statement), owner, level, False, id(statement)))
+                pending.append((_class_as_function(statement), owner, level, False, id(statement), at_import))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append((_as_function(statement), owner, level, False, id(statement)))
+                pending.append((_as_function(statement), owner, level, False, id(statement), at_import))
+                for filler in fillers_of(defined, statement, owner):  # ``_irregular('person', 'people')``
+                    if id(filler) not in chosen:
+                        chosen[id(filler)] = (level, filler)
+                        owners[id(filler)] = owner
+                        pending.append((filler_as_function(filler), owner, level, False, id(filler), True))
             elif isinstance(statement, ast.If | ast.Try):
-                pending.append((_block_as_function(statement), owner, level, False, id(statement)))
+                pending.append((_block_as_function(statement), owner, level, False, id(statement), at_import))
         reason, detail = attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
@@ -313,23 +336,43 @@ def _class_as_function(statement: ast.ClassDef) -> ast.FunctionDef:
 
 
 def _block_as_function(statement: ast.If | ast.Try) -> ast.FunctionDef:
-    """Wrap a top-level block so the names it reads are resolved; its imports bind nothing outside it."""
-    body = _outermost_exprs(statement)
+    """Wrap a top-level block so the names it reads are resolved; its imports bind nothing outside it.
+
+    The functions and classes it defines come along whole, so their own parameters and locals stay
+    theirs (``def normalise_bytes(buffer_object): return memoryview(buffer_object)`` reads no module-level
+    ``buffer_object``).
+    """
+    exprs, definitions = _outermost_exprs(statement)
     wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Expr(e) for e in body] or [ast.Pass()], decorator_list=[], returns=None)
+                              body=[ast.Expr(e) for e in exprs] + definitions or [ast.Pass()], decorator_list=[],
+                              returns=None)
     return ast.fix_missing_locations(wrapper)
 
 
-def _outermost_exprs(statement: ast.stmt) -> list[ast.expr]:
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _outermost_exprs(statement: ast.stmt) -> tuple[list[ast.expr], list[ast.stmt]]:
     """The expressions of a block that read names: tests, assigned values, call arguments (of the branches
-    that run: ``if sys.version_info < (3,): _range = xrange`` reads no ``xrange`` on Python 3)."""
+    that run: ``if sys.version_info < (3,): _range = xrange`` reads no ``xrange`` on Python 3); and the
+    functions and classes those branches define."""
     found: list[ast.expr] = []
-    for node in walk_live(statement):
+    definitions: list[ast.stmt] = []
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _DEFINITIONS):
+            definitions.append(node)
+            continue
         if isinstance(node, ast.If):
             found.append(node.test)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr | ast.Return) and node.value:
             found.append(node.value)
-    return found
+        if isinstance(node, ast.If) and (value := static_test(node.test)) is not None:
+            stack.extend(node.body if value else node.orelse)
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+    return found, definitions
 
 
 def _as_function(statement: ast.stmt) -> ast.FunctionDef:
@@ -350,7 +393,8 @@ def _statement_problem(statement: ast.stmt, name: str, module: Module,
             return Reason.NEEDS_PROJECT, f"{name} (module {source or 'of a relative import'})"
         if top not in STDLIB:
             return Reason.THIRD_PARTY, f"{name} (from {source})"
-        if top in FORBIDDEN_MODULES:
+        if top in FORBIDDEN_MODULES and not _harmless(statement, next(
+                a for a in statement.names if (a.asname or a.name).split(".")[0] == name)):
             return FORBIDDEN_MODULES[top], source
         aliases[name] = source if isinstance(statement, ast.Import) else f"{source}.{name}"
         return None

@@ -59,6 +59,9 @@ FORBIDDEN_ATTRIBUTES = {
     "getcwd": Reason.IO, "listdir": Reason.IO, "system": Reason.IO, "popen": Reason.IO, "urandom": Reason.RANDOM,
     "expandvars": Reason.IO, "expanduser": Reason.IO, "gethostname": Reason.NETWORK, "getpid": Reason.IO,
 }
+# Names of a forbidden module that touch nothing outside the process: thread-local storage and locks
+# (``_CURRENT = local()``, ``_lock = RLock()``) behave the same on every single-threaded run.
+HARMLESS_NAMES = {"threading": frozenset({"local", "Lock", "RLock"})}
 FORBIDDEN_BUILTINS = {"open": Reason.IO, "input": Reason.IO, "exec": Reason.DYNAMIC, "eval": Reason.DYNAMIC,
                       "compile": Reason.DYNAMIC, "__import__": Reason.DYNAMIC, "globals": Reason.DYNAMIC,
                       "breakpoint": Reason.IO}
@@ -112,10 +115,16 @@ MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "u
 
 
 def global_writes(function: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> list[str]:
-    """Module-level names the function rebinds (global) or mutates in place (PLURALS.insert(...))."""
-    written = [n for node in ast.walk(function) if isinstance(node, ast.Global | ast.Nonlocal) for n in node.names]
+    """Module-level names the function rebinds (global) or mutates in place (PLURALS.insert(...)).
+
+    A class's ``__init_subclass__`` is left out: it runs when a subclass is defined, so a registry it
+    fills (``_locale_map[name] = cls``) is filled the same way each time the prompt's code runs, before
+    any test calls anything.
+    """
+    nodes = list(_walk_called(function))
+    written = [n for node in nodes if isinstance(node, ast.Global | ast.Nonlocal) for n in node.names]
     local = _local_names(function)
-    for node in ast.walk(function):
+    for node in nodes:
         target = None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
             target = node.func.value
@@ -124,6 +133,19 @@ def global_writes(function: ast.FunctionDef | ast.AsyncFunctionDef, module_names
         if isinstance(target, ast.Name) and target.id in module_names and target.id not in local:
             written.append(target.id)
     return written
+
+
+def _walk_called(function: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without the bodies of ``__init_subclass__`` methods of the classes inside."""
+    stack = [function]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, ast.ClassDef):
+            stack.extend(child for child in ast.iter_child_nodes(current)
+                         if not (isinstance(child, ast.FunctionDef) and child.name == "__init_subclass__"))
+        else:
+            stack.extend(ast.iter_child_nodes(current))
 
 
 def _local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -281,7 +303,10 @@ def _version_of(node: ast.expr) -> object:
 
 
 def static_test(test: ast.expr) -> bool | None:
-    """The value of a test on the Python version (``sys.version_info < (3, 0)``), or None for any other test."""
+    """The value of a test on the Python version (``sys.version_info < (3, 0)``) or of ``TYPE_CHECKING``
+    (``typing.TYPE_CHECKING``, ``t.TYPE_CHECKING``: false whenever code runs), or None for any other test."""
+    if _dotted(test).split(".")[-1] == "TYPE_CHECKING":
+        return False
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARE):
         return None
     left = _version_of(test.left)
