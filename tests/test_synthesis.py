@@ -32,6 +32,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         from minedpkg import catalog as k
         from minedpkg import compat as c
         from minedpkg import ledger as g
+        from minedpkg import registry as r
         from minedpkg import textutil as t
 
         with recording(out, FIXTURES / "minedpkg"):
@@ -98,6 +99,15 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                     shelf.count_over(n), shelf.widest(n), shelf.label(n), shelf.fits(n * 30)
             for x in (1, 10, 40, -2):
                 g.scaled(x), g.week_after(datetime.date(2024, 2, 20 + x % 5)), g.limited_sum([x, 2 * x, -x])
+            for word in ("person", "child", "box", "cat", "bus"):
+                r.plural(word), r.count_of(word), r.greeting(word), r.busy(len(word))
+            for a, b in ((1, 2), (5, 3), (-1, -7)):
+                r.pair(a, b)
+                r.checksum(bytes([a % 256, b % 256, 200]))
+            for singular, plural in (("foot", "feet"), ("mouse", "mice"), ("goose", "geese")):
+                r.learn(singular, plural)
+            for value in (1.2, 3, 0.0004):
+                r.Kilometre().to_metres(value)
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
@@ -157,7 +167,8 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
                              "per_metre", "address_of", "Tally.top", "as_text",
-                             "area_cm2"}
+                             "area_cm2", "plural", "count_of", "greeting", "pair", "checksum",
+                             "Kilometre.to_metres"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -400,3 +411,41 @@ def test_objects_of_a_class_imported_from_another_module_are_values_and_the_clas
     assert "class Size:" in problem.prompt and "def __init__(self, width, height):" in problem.prompt
     assert problem.prompt.index("class Size:") < problem.prompt.index("def area_cm2(size: Size):")
     assert problem.tests[0].args[0]["object"][0] == "Size"
+
+
+def test_statements_that_fill_a_table_when_the_module_runs_come_along_with_it(mined) -> None:
+    problems, rejects = mined
+    for name, table in (("plural", "PLURALS = ["), ("count_of", "COUNTS = {}")):
+        prompt = problems[name].prompt
+        assert "def _irregular(singular, plural):" in prompt, name
+        fills = ['_irregular("person", "people")', '_irregular("child", "children")', 'PLURALS.append(("(?i)x$"',
+                 'COUNTS["ox"] = 4']
+        assert all(fill in prompt for fill in fills), name
+        assert prompt.index(table) < prompt.index("def _irregular") < prompt.index(fills[0]), name
+    # the helper may write the tables while the module runs; a target that calls it at run time still may not
+    assert rejects["learn"].reason == Standalone.GLOBAL_STATE
+
+
+def test_thread_local_storage_and_locks_are_not_io_and_threads_are(mined) -> None:
+    problems, rejects = mined
+    prompt = problems["greeting"].prompt
+    assert "from threading import RLock, local" in prompt and "_CURRENT = local()" in prompt
+    assert rejects["busy"].reason == Standalone.IO and rejects["busy"].detail == "threading"
+
+
+def test_a_type_checking_block_never_runs_and_comes_along_whole(mined) -> None:
+    problems, _ = mined
+    prompt = problems["pair"].prompt
+    assert "if typing.TYPE_CHECKING:" in prompt and "Pair = tuple" in prompt and "import typing" in prompt
+
+
+def test_functions_defined_in_a_block_keep_their_own_parameters(mined) -> None:
+    problems, _ = mined
+    prompt = problems["checksum"].prompt
+    assert "def _as_bytes(buffer_object):" in prompt and "if sys.version_info >= (3, 0):" in prompt
+
+
+def test_a_registry_filled_by_init_subclass_is_not_the_targets_global_state(mined) -> None:
+    problems, _ = mined
+    prompt = problems["Kilometre.to_metres"].prompt
+    assert "class Unit:" in prompt and "_UNITS[cls.symbol] = cls" in prompt and "_UNITS = {}" in prompt
