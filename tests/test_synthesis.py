@@ -103,11 +103,13 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 r.plural(word), r.count_of(word), r.greeting(word), r.busy(len(word))
             for a, b in ((1, 2), (5, 3), (-1, -7)):
                 r.pair(a, b)
-                r.checksum(bytes([a % 256, b % 256, 200]))
+                r.checksum(bytes([a % 256, b % 256, 200])), r._padded(bytes([a % 256] * abs(b)))
             for singular, plural in (("foot", "feet"), ("mouse", "mice"), ("goose", "geese")):
                 r.learn(singular, plural)
             for value in (1.2, 3, 0.0004):
                 r.Kilometre().to_metres(value)
+            for i in (0, 1, 2, -1):
+                r.clamped(i)
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
@@ -168,7 +170,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
                              "per_metre", "address_of", "Tally.top", "as_text",
                              "area_cm2", "plural", "count_of", "greeting", "pair", "checksum",
-                             "Kilometre.to_metres"}
+                             "Kilometre.to_metres", "_byte_values", "clamped"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -442,10 +444,27 @@ def test_a_type_checking_block_never_runs_and_comes_along_whole(mined) -> None:
 def test_functions_defined_in_a_block_keep_their_own_parameters(mined) -> None:
     problems, _ = mined
     prompt = problems["checksum"].prompt
-    assert "def _as_bytes(buffer_object):" in prompt and "if sys.version_info >= (3, 0):" in prompt
+    assert "def _byte_values(buffer_object):" in prompt and "if sys.version_info >= (3, 0):" in prompt
+
+
+def test_a_function_defined_in_the_branch_that_runs_is_a_problem_at_the_left_margin(mined) -> None:
+    problems, rejects = mined
+    problem = problems["_byte_values"]
+    assert problem.prompt.endswith("def _byte_values(buffer_object):\n") and "sys.version_info" not in problem.prompt
+    assert problem.solution == "    return list(memoryview(buffer_object))\n"
+    # one that needs a sibling of its block would bring the block, its own reference inside: rejected
+    assert (rejects["_padded"].reason, rejects["_padded"].detail) == (Standalone.NEEDS_PROJECT,
+                                                                      "_padded (the block that defines it)")
 
 
 def test_a_registry_filled_by_init_subclass_is_not_the_targets_global_state(mined) -> None:
     problems, _ = mined
     prompt = problems["Kilometre.to_metres"].prompt
     assert "class Unit:" in prompt and "_UNITS[cls.symbol] = cls" in prompt and "_UNITS = {}" in prompt
+
+
+def test_a_renamed_import_is_bound_right_after_its_definition(mined) -> None:
+    problems, _ = mined
+    prompt = problems["clamped"].prompt
+    assert "\n_clamp = clamp\n" in prompt
+    assert prompt.index("def clamp(value):") < prompt.index("_clamp = clamp") < prompt.index("_CLAMPED = tuple(")

@@ -20,6 +20,7 @@ from pipelines.problems.standalone import (
     free_names,
     global_writes,
     import_module_of,
+    live_statements,
     static_test,
     type_names,
     walk_live,
@@ -41,6 +42,9 @@ class Context:
     owners: dict[int, Module] = field(default_factory=dict)  # id(statement) -> its module
     future: bool = False  # the prompt starts with ``from __future__ import annotations``
     renames: dict[str, str] = field(default_factory=dict)  # ``alias = name`` lines after the definitions
+    # alias -> id() of the statement that defines its name: the ``alias = name`` line comes right after it, so
+    # module-level code further down may read the alias (``_ORDINALS = {PS_("1", "st")}``)
+    renamed_after: dict[str, int] = field(default_factory=dict)
     # ``util = types.SimpleNamespace(f=f)`` lines: a project module the code reads as ``util.f`` stands in
     # the prompt as the names it reads from it, right after the last statement that defines one of them
     namespaces: dict[str, tuple[str, tuple[str, ...], int]] = field(default_factory=dict)  # name -> (module,
@@ -73,11 +77,13 @@ class Context:
                 parts.append("\n" + text + "\n")
             elif text not in parts and "__future__" not in text:
                 parts.append(text)
+            parts += [f"{alias} = {self.renames[alias]}\n" for alias, at in self.renamed_after.items()
+                      if at == id(statement) and alias in self.renames]
             for name, (source, names, at) in self.namespaces.items():
                 if at == index:
                     fields = ", ".join(f"{attr}={self.renames.get(attr, attr)}" for attr in names)
                     parts.append(f"\n{name} = types.SimpleNamespace({fields})  # what this code reads from {source}\n")
-        parts += [f"{alias} = {name}\n" for alias, name in self.renames.items()]
+        parts += [f"{alias} = {name}\n" for alias, name in self.renames.items() if alias not in self.renamed_after]
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
@@ -180,11 +186,12 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     aliases: dict[str, dict[str, str]] = {}  # module name -> its stdlib aliases
     placed: dict[str, str] = {}  # top-level name in the prompt -> what binds it (``_identity``)
     renames: dict[str, str] = {}  # a name the code uses -> the name its definition has
+    renamed_after: dict[str, int] = {}  # such a name -> id() of the statement that defines it
     # (what to walk, its module, depth of that module, whether its body runs only when called),
     # the statement it stands for (None: code after the context) and whether it runs only while the
     # module runs (a table's filling statements and what they call: ``pipelines.problems.tables``)
     pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool, int | None, bool]] = [
-        (function, module, 0, any(function is s for s in module.tree.body), None, False)]
+        (function, module, 0, any(function is s for s in live_statements(module.tree.body)), None, False)]
     if needs:
         pending.append((loads(needs), module, 0, False, None, False))
     # (module, name, walked as import-time code); recursion needs no context
@@ -246,6 +253,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (two definitions of one name)")
             if defined != name:  # ``from .x import helper as _helper``: the prompt binds both names
                 renames[name] = defined
+                renamed_after[name] = id(statement)
                 seen.add((owner.name, defined, at_import))
             problem = _statement_problem(statement, defined, owner, aliases.setdefault(owner.name, {}))
             if problem:
@@ -302,8 +310,11 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     if namespaces and placed.get("types", TYPES_IMPORT) != TYPES_IMPORT:
         return Context(reason=Reason.NEEDS_PROJECT, detail="types (the module namespaces need the standard one)")
     context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
+                      renamed_after=dict(sorted(renamed_after.items())),
                       future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()),
                       namespaces=namespaces)
+    if any(node is function for s in statements for node in ast.walk(s)):  # the block that defines it, whole
+        return Context(reason=Reason.NEEDS_PROJECT, detail=f"{function.name} (the block that defines it)")
     size = sum(s.end_lineno - s.lineno + 1 for s in statements)
     if size > max_lines:
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")

@@ -217,8 +217,9 @@ class Module:
         return found[-1] if found else None
 
     def function(self, name: str, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        """The top-level function ``name`` whose first line (decorators included) is ``line``."""
-        for statement in self.tree.body:
+        """The top-level function ``name`` whose first line (decorators included) is ``line``: defined at the
+        top level or in the branch that runs here of a top-level ``if`` on the Python version."""
+        for statement in live_statements(self.tree.body):
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
                 first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
                 if first == line:
@@ -317,6 +318,17 @@ def static_test(test: ast.expr) -> bool | None:
         return bool(_COMPARE[type(test.ops[0])](left, right))
     except (ValueError, TypeError):
         return None
+
+
+def live_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a module's top level, with those of the branch that runs here of each ``if`` on the
+    Python version (or ``TYPE_CHECKING``) in place of that ``if``, nested ones included."""
+    for statement in body:
+        value = static_test(statement.test) if isinstance(statement, ast.If) else None
+        if value is None:
+            yield statement
+        else:
+            yield from live_statements(statement.body if value else statement.orelse)  # type: ignore[attr-defined]
 
 
 def walk_live(node: ast.AST) -> Iterator[ast.AST]:

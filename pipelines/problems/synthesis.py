@@ -101,7 +101,9 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
     missing = classes - context.classes()
     if missing:
         return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
-    lines = lines_of(source)
+    lines = _dedented(lines_of(source), function)
+    if lines is None:
+        return None, Reason.NO_SOURCE, f"indented less than its def at line {function.lineno}"
     docstring = ast.get_docstring(function) or ""
     has_docstring = bool(docstring) and isinstance(function.body[0], ast.Expr)
     body = function.body[1:] if has_docstring else function.body
@@ -123,6 +125,20 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
         meta={"has_docstring": bool(docstring), "context_statements": len(context.statements)},
     )
     return problem, "", ""
+
+
+def _dedented(lines: list[str], function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str] | None:
+    """The module's lines with the function's own moved to the left margin (a function defined in an ``if``
+    block is indented), or None when one of its lines is indented less than its ``def`` (a string)."""
+    offset = function.col_offset
+    if not offset:
+        return lines
+    first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+    own = lines[first - 1 : function.end_lineno]
+    if any(line.strip() and not line.startswith(" " * offset) for line in own):
+        return None
+    return lines[: first - 1] + [line[offset:] if line.strip() else line for line in own] + lines[
+        function.end_lineno :]
 
 
 def finish_tests(tests: list[FunctionTest], total: int, module: Module,

@@ -7,6 +7,8 @@ import threading
 import typing
 from threading import RLock, local
 
+from .other import clamp as _clamp
+
 if typing.TYPE_CHECKING:
     from sftmine_typing_only_not_installed import Pair
 else:
@@ -17,6 +19,7 @@ COUNTS = {}
 _CURRENT = local()
 _LOCK = RLock()
 _UNITS = {}
+_CLAMPED = tuple(_clamp(v) for v in (-5, 30, 500))  # reads the renamed import while the module runs
 
 
 def _irregular(singular, plural):
@@ -73,18 +76,24 @@ def pair(a, b):
 
 if sys.version_info >= (3, 0):  # noqa: UP036 - the shape of real compatibility modules
 
-    def _as_bytes(buffer_object):
-        return bytes(memoryview(buffer_object))
+    def _byte_values(buffer_object):
+        return list(memoryview(buffer_object))
+
+    def _padded(data):
+        return _byte_values(data) + [0] * (4 - len(data))  # needs its own block
 
 else:
 
-    def _as_bytes(buffer_object):
-        return buffer(buffer_object)  # noqa: F821
+    def _byte_values(buffer_object):
+        return map(ord, buffer(buffer_object))  # noqa: F821
+
+    def _padded(data):
+        return list(_byte_values(data)) + [0] * (4 - len(data))
 
 
 def checksum(data):
     """The sum of the bytes of ``data``, modulo 256."""
-    return sum(_as_bytes(data)) % 256
+    return sum(_byte_values(data)) % 256
 
 
 class Unit:
@@ -112,3 +121,8 @@ class Kilometre(Unit):
         """``value`` kilometres in metres, rounded to whole metres."""
         metres = value * self.factor
         return round(metres)
+
+
+def clamped(i):
+    """The ``i``-th of the clamped sample values."""
+    return _CLAMPED[i]
