@@ -454,7 +454,7 @@ def test_a_function_defined_in_the_branch_that_runs_is_a_problem_at_the_left_mar
     assert problem.solution == "    return list(memoryview(buffer_object))\n"
     # one that needs a sibling of its block would bring the block, its own reference inside: rejected
     assert (rejects["_padded"].reason, rejects["_padded"].detail) == (Standalone.NEEDS_PROJECT,
-                                                                      "_padded (the block that defines it)")
+                                                                      "_padded (its own definition would come along)")
 
 
 def test_a_registry_filled_by_init_subclass_is_not_the_targets_global_state(mined) -> None:

@@ -313,8 +313,9 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                       renamed_after=dict(sorted(renamed_after.items())),
                       future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()),
                       namespaces=namespaces)
-    if any(node is function for s in statements for node in ast.walk(s)):  # the block that defines it, whole
-        return Context(reason=Reason.NEEDS_PROJECT, detail=f"{function.name} (the block that defines it)")
+    # the block that defines it (whole), or its own def reached through an import of another module
+    if any(node is function for s in statements for node in ast.walk(s)):
+        return Context(reason=Reason.NEEDS_PROJECT, detail=f"{function.name} (its own definition would come along)")
     size = sum(s.end_lineno - s.lineno + 1 for s in statements)
     if size > max_lines:
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
