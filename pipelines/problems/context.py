@@ -21,11 +21,16 @@ from pipelines.problems.standalone import (
     global_writes,
     import_module_of,
     live_statements,
-    static_test,
     type_names,
     walk_live,
 )
-from pipelines.problems.tables import filler_as_function, fillers_of
+from pipelines.problems.tables import fillers_of
+from pipelines.problems.wrappers import (
+    assignment_as_function,
+    block_as_function,
+    class_as_function,
+    filler_as_function,
+)
 
 MAX_CONTEXT_LINES = 200
 MAX_REEXPORT_HOPS = 4
@@ -276,16 +281,16 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
                 pending.append((statement, owner, level, True, id(statement), at_import))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((_class_as_function(statement), owner, level, False, id(statement), at_import))
+                pending.append((class_as_function(statement), owner, level, False, id(statement), at_import))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                pending.append((_as_function(statement), owner, level, False, id(statement), at_import))
+                pending.append((assignment_as_function(statement), owner, level, False, id(statement), at_import))
                 for filler in fillers_of(defined, statement, owner):  # ``_irregular('person', 'people')``
                     if id(filler) not in chosen:
                         chosen[id(filler)] = (level, filler)
                         owners[id(filler)] = owner
                         pending.append((filler_as_function(filler), owner, level, False, id(filler), True))
             elif isinstance(statement, ast.If | ast.Try):
-                pending.append((_block_as_function(statement), owner, level, False, id(statement), at_import))
+                pending.append((block_as_function(statement), owner, level, False, id(statement), at_import))
         reason, detail = attribute_problem(current, module_aliases)
         if reason:
             return Context(reason=reason, detail=detail)
@@ -337,62 +342,6 @@ def _identity(statement: ast.stmt, name: str) -> str:
     if isinstance(statement, ast.Import | ast.ImportFrom):
         return f"import {import_module_of(statement, name)}:{name}:{getattr(statement, 'level', 0)}"
     return str(id(statement))
-
-
-def _class_as_function(statement: ast.ClassDef) -> ast.FunctionDef:
-    """Wrap a class so the names its body, bases and decorators read are resolved like a function's."""
-    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Expr(d) for d in statement.decorator_list] + [statement],
-                              decorator_list=[], returns=None)
-    return ast.fix_missing_locations(wrapper)
-
-
-def _block_as_function(statement: ast.If | ast.Try) -> ast.FunctionDef:
-    """Wrap a top-level block so the names it reads are resolved; its imports bind nothing outside it.
-
-    The functions and classes it defines come along whole, so their own parameters and locals stay
-    theirs (``def normalise_bytes(buffer_object): return memoryview(buffer_object)`` reads no module-level
-    ``buffer_object``).
-    """
-    exprs, definitions = _outermost_exprs(statement)
-    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Expr(e) for e in exprs] + definitions or [ast.Pass()], decorator_list=[],
-                              returns=None)
-    return ast.fix_missing_locations(wrapper)
-
-
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _outermost_exprs(statement: ast.stmt) -> tuple[list[ast.expr], list[ast.stmt]]:
-    """The expressions of a block that read names: tests, assigned values, call arguments (of the branches
-    that run: ``if sys.version_info < (3,): _range = xrange`` reads no ``xrange`` on Python 3); and the
-    functions and classes those branches define."""
-    found: list[ast.expr] = []
-    definitions: list[ast.stmt] = []
-    stack: list[ast.AST] = [statement]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _DEFINITIONS):
-            definitions.append(node)
-            continue
-        if isinstance(node, ast.If):
-            found.append(node.test)
-        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr | ast.Return) and node.value:
-            found.append(node.value)
-        if isinstance(node, ast.If) and (value := static_test(node.test)) is not None:
-            stack.extend(node.body if value else node.orelse)
-        else:
-            stack.extend(ast.iter_child_nodes(node))
-    return found, definitions
-
-
-def _as_function(statement: ast.stmt) -> ast.FunctionDef:
-    """Wrap a module-level assignment so its own free names are resolved the same way."""
-    value = statement.value  # type: ignore[attr-defined]
-    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Return(value)], decorator_list=[], returns=None)
-    return ast.fix_missing_locations(wrapper)
 
 
 def _statement_problem(statement: ast.stmt, name: str, module: Module,

@@ -41,14 +41,3 @@ def _fills(statement: ast.stmt, name: str, module: Module) -> bool:
         return (isinstance(helper, ast.FunctionDef) and not helper.decorator_list
                 and name in global_writes(helper, set(module.bindings)))
     return False
-
-
-def filler_as_function(statement: ast.stmt) -> ast.FunctionDef:
-    """Wrap a filling statement so the names it reads are resolved (the function it calls included)."""
-    if isinstance(statement, ast.Assign):
-        exprs = [statement.value, *(t.slice for t in statement.targets)]  # type: ignore[attr-defined]
-    else:
-        exprs = [statement.value]  # type: ignore[attr-defined]
-    wrapper = ast.FunctionDef(name="_", args=ast.arguments([], [], None, [], [], None, []),
-                              body=[ast.Expr(e) for e in exprs], decorator_list=[], returns=None)
-    return ast.fix_missing_locations(wrapper)
