@@ -32,12 +32,16 @@ import os
 from pathlib import Path
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
-from pipelines.filter.models.llama_cpp_batched import ROWS_PER_DECODE, BatchedDecoder, unrepacked_weights
+from pipelines.filter.models.llama_cpp_batched import (
+    ROWS_PER_DECODE,
+    SEED_RANGE,
+    BatchedDecoder,
+    unrepacked_weights,
+)
 
 # ROWS_PER_DECODE rows go into one llama_decode (more would change the samples), so larger batches only
 # queue more rows: bench/llama_batch_bench.py measures the sizes.
 DEFAULT_BATCH_SIZE = ROWS_PER_DECODE
-_SEED_RANGE = 0xFFFFFFFF  # llama.cpp seeds are uint32, and 0xFFFFFFFF itself means "pick one at random"
 
 
 class LlamaCppSampler:
@@ -87,7 +91,7 @@ class LlamaCppSampler:
         try:
             if self.block_size == 1:
                 self._prime(tokens)
-                return [self._one(tokens, params, budget, (seed + i) % _SEED_RANGE) for i in range(params.n)]
+                return [self._one(tokens, params, budget, (seed + i) % SEED_RANGE) for i in range(params.n)]
             decoder = self._decoder()
             samples: list[Sample] = []
             for start in range(0, params.n, self.block_size):

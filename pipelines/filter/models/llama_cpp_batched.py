@@ -12,7 +12,7 @@ this build, 2 cores; ``tests/test_models_llama_cpp.py`` checks it on a tiny mode
 
 * every sequence has its own KV stream (``kv_unified = False``), laid out as when it is decoded alone;
   in one unified cache the sequences' cells interleave and attention sums in another order;
-* the model is loaded without weight repacking (``load_model``): repacked matrices are multiplied by a
+* the model is loaded without weight repacking (``unrepacked_weights``): repacked matrices are multiplied by a
   kernel for four rows at a time and another for the rest, so a row's result depends on its neighbours;
 * at most ``ROWS_PER_DECODE`` (7) rows go into one ``llama_decode``: from 8 rows on, the logits after the
   first step moved by up to 0.25 against one sequence alone (KV streams separate, no repacking).
@@ -31,7 +31,7 @@ from typing import Any
 
 from pipelines.filter.models.base import Sample, SamplerError, SamplingParams, TokenLogprobs, truncate_at_stop
 
-_SEED_RANGE = 0xFFFFFFFF  # llama.cpp seeds are uint32, and 0xFFFFFFFF itself means "pick one at random"
+SEED_RANGE = 0xFFFFFFFF  # llama.cpp seeds are uint32, and 0xFFFFFFFF itself means "pick one at random"
 ROWS_PER_DECODE = 7  # the most rows whose logits equal one sequence's alone (see the module docstring)
 
 
@@ -163,7 +163,7 @@ class BatchedDecoder:
         memory = lib.llama_get_memory(self.ctx)
         for seq in range(len(seeds)):
             lib.llama_memory_seq_cp(memory, self.prompt_seq, seq, -1, -1)
-        sequences = [_Sequence(self._chain(params, seed % _SEED_RANGE)) for seed in seeds]
+        sequences = [_Sequence(self._chain(params, seed % SEED_RANGE)) for seed in seeds]
         try:
             live = [(seq, tokens[-1]) for seq in range(len(seeds))]
             pos = len(tokens) - 1
