@@ -9,10 +9,9 @@ turn's result; a result that holds a float compares within ``FLOAT_TOLERANCE`` (
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
-from pipelines.problems.records import localise_test
+from pipelines.problems.records import localise_test, utf8_encodable
 from sandbox.types import FunctionTest
 
 DRIVER = "run_chain"
@@ -100,9 +99,7 @@ def final_test(records: list[dict], params: list[tuple[int, str]], module: str, 
     if any(value is None or "v" not in value for value in inputs):
         return None
     expected = records[-1]["result"]["v"]
-    try:
-        json.dumps([inputs, expected], ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
+    if not utf8_encodable([inputs, expected]):
         return None
     tolerance = {"compare": "close", "rel_tol": FLOAT_TOLERANCE, "abs_tol": FLOAT_TOLERANCE} if has_float(
         expected) else {}

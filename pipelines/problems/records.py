@@ -29,14 +29,21 @@ def read_records(records_dir: str | Path) -> dict[tuple[str, str, int], list[dic
     return grouped
 
 
+def utf8_encodable(values: list) -> bool:
+    """Whether values write as UTF-8 JSON (no lone surrogates: storing those crashed runs before)."""
+    try:
+        json.dumps(values, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def serialisable(record: dict) -> bool:
     """Whether every argument and the outcome of a call encode exactly (and as UTF-8: no lone surrogates)."""
     if not all("v" in value for _, _, value in record["args"]):
         return False
-    try:
-        json.dumps([record["args"], record.get("result"), record.get("self"), record.get("self_after"),
-                    record.get("init")], ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
+    if not utf8_encodable([record["args"], record.get("result"), record.get("self"), record.get("self_after"),
+                           record.get("init")]):
         return False
     if "result" in record:
         return "v" in record["result"]
