@@ -31,10 +31,14 @@ class TurnText:
     cls: str  # the class a method turn is written in, "" for a function
 
 
+def class_in(qualname: str) -> str:
+    """The class of a method's qualified name (``Class.method``), "" for a function's."""
+    return qualname.partition(".")[0] if "." in qualname else ""
+
+
 def class_of(problem: Problem) -> str:
     """The class a method problem belongs to, "" for a function problem."""
-    entry = problem.entry_point or ""
-    return entry.partition(".")[0] if "." in entry else ""
+    return class_in(problem.entry_point or "")
 
 
 def _first_line(node: ast.stmt) -> int:

@@ -31,7 +31,7 @@ from pathlib import Path
 from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Reject
 from pipelines.problems.chain_driver import DRIVER, driver, final_test
-from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, turn_texts, without_classes
+from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, class_in, turn_texts, without_classes
 from pipelines.problems.methods import frozen_after_init, plain
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records, relative
@@ -180,17 +180,12 @@ def turn_reason(turn: Turn, singles: dict[tuple[str, str], Problem], roots: tupl
 def _classes(turns: list[Turn], context: str, package: str, roots: tuple[str, ...]) -> tuple[str, set[str], set[str]]:
     """The last turn's module, and the classes the chain's program defines that its values may hold
     (all of them, and those whose objects are their attributes)."""
-    defined = type_names(ast.parse(context).body) | {class_of_turn(turn) for turn in turns} - {""}
+    defined = type_names(ast.parse(context).body) | {class_in(turn.qualname) for turn in turns} - {""}
     module = load_module(turns[-1].file, package)
     if module is None:
         return relative(turns[-1].file, roots)[:-3].replace("/", "."), set(), set()
     classes = type_names(module.tree.body) & defined
     return module.name, classes, {name for name in classes if (cls := module.class_(name)) and plain(cls, module)}
-
-
-def class_of_turn(turn: Turn) -> str:
-    """The class of a method turn, "" for a function."""
-    return turn.qualname.partition(".")[0] if "." in turn.qualname else ""
 
 
 def build_chain(turns: list[Turn], recordings: list[list[dict]], singles: dict[tuple[str, str], Problem],
@@ -208,7 +203,7 @@ def build_chain(turns: list[Turn], recordings: list[list[dict]], singles: dict[t
         return None, texts[0], texts[1]
     written = {}  # class -> the turn that writes it
     for number, turn in enumerate(turns):
-        written.setdefault(class_of_turn(turn), number)
+        written.setdefault(class_in(turn.qualname), number)
     for number, text in enumerate(texts):  # a turn whose own problem shows it a class a later turn writes
         early = sorted({s.name for s in ast.parse(text.context).body if isinstance(s, ast.ClassDef)
                         and written.get(s.name, -1) > number})
