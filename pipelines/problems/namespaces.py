@@ -69,13 +69,14 @@ def module_reads(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, de
             return
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             arguments = node.args
-            now = [*arguments.defaults, *[d for d in arguments.kw_defaults if d is not None],
-                   *getattr(node, "decorator_list", [])]
+            evaluated = [*arguments.defaults, *[d for d in arguments.kw_defaults if d is not None],
+                         *getattr(node, "decorator_list", [])]
             if not lazy_annotations:
-                now += [a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                                               arguments.vararg, arguments.kwarg) if a is not None and a.annotation]
-                now += [node.returns] if getattr(node, "returns", None) is not None else []
-            for child in now:
+                evaluated += [a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                                     arguments.vararg, arguments.kwarg)
+                              if a is not None and a.annotation]
+                evaluated += [node.returns] if getattr(node, "returns", None) is not None else []
+            for child in evaluated:
                 visit(child, later)
             for child in node.body if isinstance(node.body, list) else [node.body]:
                 visit(child, True)
