@@ -130,6 +130,15 @@ def _same_module(recorded: str, module: str) -> bool:
     return module == recorded or module.endswith("." + recorded) or recorded.endswith("." + module)
 
 
+def _local_class(reference: str, classes: Mapping[str, str]) -> str:
+    """The class name of a ``module:Class`` reference when ``Class`` is one of ``classes`` and defined in the
+    module the reference names; else ValueError."""
+    recorded, _, name = reference.partition(":")
+    if not name or name not in classes or not _same_module(recorded, classes[name]):
+        raise ValueError(f"{reference} is not a class of the problem's module")
+    return name
+
+
 def _localise(value: object, module: str, classes: Mapping[str, str], used: set[str],
               plain: set[str] | None = None) -> object:
     """``value`` with its ``module:Class`` references turned into ``Class`` where ``Class`` is one of
@@ -142,15 +151,11 @@ def _localise(value: object, module: str, classes: Mapping[str, str], used: set[
         return value
     ((tag, body),) = value.items()
     if tag == "class" and isinstance(body, str):
-        recorded, _, name = body.partition(":")
-        if not name or name not in classes or not _same_module(recorded, classes[name]):
-            raise ValueError(f"{body} is not a class of the problem's module")
+        name = _local_class(body, classes)
         used.add(name)
         return {tag: name}
     if tag in ("enum", "namedtuple", "object") and isinstance(body, list) and len(body) == 2:
-        recorded, _, name = str(body[0]).partition(":")
-        if not name or name not in classes or not _same_module(recorded, classes[name]):
-            raise ValueError(f"{body[0]} is not a class of the problem's module")
+        name = _local_class(str(body[0]), classes)
         if tag == "object" and plain is not None and name not in plain:
             raise ValueError(f"{name} objects are more than their attributes")
         used.add(name)
