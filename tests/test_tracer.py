@@ -162,6 +162,15 @@ def test_at_most_k_distinct_pairs_per_function(traced) -> None:
     assert len(by_name(records, "echo")) == 50  # 502 calls, K = 50
 
 
+def test_past_k_pairs_a_new_outcome_is_still_recorded(traced) -> None:
+    _, records, _ = traced
+    calls = by_name(records, "is_small")
+    assert len(calls) == 52  # 50 that return True, then the first False and the first raise
+    assert sum(1 for r in calls if r.get("result") == {"v": True}) == 50
+    assert any(r.get("result") == {"v": False} and args_of(r)["n"] == 5000 for r in calls)
+    assert any(r.get("raised", {}).get("type") == "ValueError" and args_of(r)["n"] == -1 for r in calls)
+
+
 def test_tests_and_other_files_are_not_recorded(traced) -> None:
     _, records, _ = traced
     assert {Path(r["file"]).name for r in records} == {"sample.py"}

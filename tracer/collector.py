@@ -33,6 +33,12 @@ CO_VARARGS = inspect.CO_VARARGS
 CO_VARKEYWORDS = inspect.CO_VARKEYWORDS
 MAX_ERRORS = 1000
 ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
+# Past K pairs a function is still watched (up to K * ATTEMPTS_PER_PAIR calls) while it has shown fewer than
+# MORE_OUTCOMES outcomes or fewer than MIN_EXACT exact pairs: a call with an outcome not seen yet (the first
+# ``False``, the first ``ValueError``) or, until MIN_EXACT, an exact pair is still written. The first K calls
+# of a validator often all pass; its tests need the one that fails.
+MORE_OUTCOMES = 6
+MIN_EXACT = 3
 MAX_LINKED_OBJECTS = 100_000  # live objects whose constructor call is remembered
 _OWN_DIR = os.path.dirname(os.path.realpath(__file__))
 
@@ -63,6 +69,30 @@ def _kind(code: CodeType) -> str:
     if flags & CO_GENERATOR:
         return "generator"
     return "function"
+
+
+def outcome_key(outcome: Outcome) -> str:
+    """What a call's outcome shows, for telling a new one from those seen: the exception's type, or the
+    encoded result (its type when it does not encode or is long)."""
+    if "raised" in outcome:
+        return f"raised:{outcome['raised'].get('type')}"
+    if "result" not in outcome:
+        return "resumes"
+    result = outcome["result"]
+    if "v" not in result:
+        return f"unencoded:{result.get('u')}"
+    text = json.dumps(result["v"], sort_keys=True, default=repr)
+    return text if len(text) <= 64 else f"long:{type(result['v']).__name__}"
+
+
+def _exact(call: Call, outcome: Outcome) -> bool:
+    """Whether the arguments (past a method's ``self``) and the outcome all encode."""
+    args = call["args"][1:] if "class" in call else call["args"]
+    if not all("v" in value for _, _, value in args):
+        return False
+    if "result" in outcome:
+        return "v" in outcome["result"]
+    return bool((outcome.get("raised") or {}).get("type"))
 
 
 class Collector:
@@ -224,10 +254,17 @@ class Collector:
             json.dumps([call, outcome], sort_keys=True, default=repr).encode(), digest_size=12
         ).digest()
         pair = key.hex()
+        shown = outcome_key(outcome)
+        exact = _exact(call, outcome)
         with self.lock:
             function.calls += 1
-            if key not in function.seen:
+            if key not in function.seen and (
+                    len(function.seen) < self.max_pairs
+                    or (shown not in function.outcomes and len(function.outcomes) < MORE_OUTCOMES)
+                    or (exact and function.exact < MIN_EXACT)):
                 function.seen.add(key)
+                function.outcomes.add(shown)
+                function.exact += exact
                 try:
                     self._write({
                         "file": function.file, "line": function.line, "qualname": function.qualname,
@@ -235,7 +272,9 @@ class Collector:
                     })
                 except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
                     self.error(exc)
-            if len(function.seen) >= self.max_pairs or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
+            full = len(function.seen) >= self.max_pairs and (
+                len(function.outcomes) >= MORE_OUTCOMES and function.exact >= MIN_EXACT)
+            if full or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
                 function.done = True
         return pair
 

@@ -32,9 +32,11 @@ class Function:
     qualname: str
     kind: str
     params: list[tuple[str, str]]
-    seen: set[bytes] = field(default_factory=set)
+    seen: set[bytes] = field(default_factory=set)  # the pairs written
     calls: int = 0
     done: bool = False
+    outcomes: set[str] = field(default_factory=set)  # outcome_key() of the pairs written
+    exact: int = 0  # pairs written whose arguments and outcome all encode
 
 
 class Recorder(Protocol):

@@ -2,6 +2,7 @@
 
 import asyncio
 import collections
+import contextlib
 import datetime
 import decimal
 import enum
@@ -49,4 +50,9 @@ for value in (int, sample.Version, re.escape, sample.stamp):
     sample.stamp(value)
 for i in range(500):
     sample.echo(i)
+for i in range(200):  # past K = 50 pairs that all return True: the False and the raise must still be recorded
+    sample.is_small(i)
+sample.is_small(5000)
+with contextlib.suppress(ValueError):
+    sample.is_small(-1)
 sys.exit(0)

@@ -81,6 +81,12 @@ def echo(value):
     return value
 
 
+def is_small(n):
+    if n < 0:
+        raise ValueError("negative")
+    return n < 1000
+
+
 class Counter:
     """State that methods change: ``bump`` mutates self, ``total`` reads it."""
 
