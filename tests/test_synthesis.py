@@ -32,6 +32,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         from minedpkg import catalog as k
         from minedpkg import compat as c
         from minedpkg import ledger as g
+        from minedpkg import locales as loc
         from minedpkg import registry as r
         from minedpkg import textutil as t
 
@@ -110,6 +111,9 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 r.Kilometre().to_metres(value)
             for i in (0, 1, 2, -1):
                 r.clamped(i)
+            for n in (1, 2, 3, 4, 11, 12, 23, 101, -1):
+                with contextlib.suppress(ValueError):
+                    loc.English().ordinal(n)
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
@@ -170,7 +174,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
                              "per_metre", "address_of", "Tally.top", "as_text",
                              "area_cm2", "plural", "count_of", "greeting", "pair", "checksum",
-                             "Kilometre.to_metres", "_byte_values", "clamped"}
+                             "Kilometre.to_metres", "_byte_values", "clamped", "English.ordinal"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -399,6 +403,22 @@ def test_a_large_class_keeps_what_the_target_and_constructor_reach_and_their_ope
     assert "def __repr__" not in problem.prompt and "def view_" not in problem.prompt
     assert {"__repr__", "view_00", "view_39"} <= set(problem.meta["members_left_out"])
     assert problem.prompt.count("\n") < 40
+
+
+def test_a_base_class_over_the_context_cap_keeps_its_dunders_and_what_is_reached(mined) -> None:
+    problems, _ = mined
+    problem = problems["English.ordinal"]
+    # Locale is 228 lines, over the 200-line cap: suffix (called by ordinal), _last (called by suffix) and the
+    # dunders stay, the 30 phrase_NN methods nothing calls go.
+    for kept in ("class Locale:", "def __init__(self):", "def __repr__(self):", "def suffix(self, n):",
+                 "def _last(self, n):", 'suffixes = ("th", "st", "nd", "rd")'):
+        assert kept in problem.prompt
+    assert "phrase_" not in problem.prompt
+    assert problem.prompt.index("class Locale:") < problem.prompt.index("class English(Locale):")
+    assert problem.prompt.rstrip().endswith('"""n with its English ordinal suffix: 1st, 2nd, 11th, 23rd."""')
+    assert {t.raises for t in problem.tests} == {None, "ValueError"}
+    verdicts = execute(problem, [problem.solution, "        return None\n", '        return f"{n}th"\n'])
+    assert [v.passed for v in verdicts] == [True, False, False], [v.reason for v in verdicts]
 
 
 def test_a_branch_on_the_python_version_that_does_not_run_is_not_resolved(mined) -> None:

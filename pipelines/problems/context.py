@@ -54,6 +54,7 @@ class Context:
     # the prompt as the names it reads from it, right after the last statement that defines one of them
     namespaces: dict[str, tuple[str, tuple[str, ...], int]] = field(default_factory=dict)  # name -> (module,
     # names, index of that statement)
+    trims: dict[int, frozenset[str]] = field(default_factory=dict)  # id() of a class -> methods left out of it
 
     @property
     def ok(self) -> bool:
@@ -61,10 +62,22 @@ class Context:
         return not self.reason
 
     def text_of(self, statement: ast.stmt) -> str:
-        """A statement's source (decorators included) from its own module."""
-        module = self.owners[id(statement)]
-        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
-        return "".join(module.lines[first - 1 : statement.end_lineno]).rstrip() + "\n"
+        """A statement's source (decorators included) from its own module; a trimmed class without the
+        methods left out of it."""
+        lines = self.owners[id(statement)].lines
+        left_out = self.trims.get(id(statement))
+        if not left_out:
+            return "".join(lines[_first_line(statement) - 1 : statement.end_lineno]).rstrip() + "\n"
+        body = statement.body  # type: ignore[attr-defined]
+        parts = ["".join(lines[_first_line(statement) - 1 : body[0].lineno - 1])]
+        for member in _kept(statement, left_out).body:  # type: ignore[arg-type]
+            gap = "\n" if len(parts) > 1 and isinstance(member, _DEFINITIONS) else ""
+            parts.append(gap + "".join(lines[_first_line(member) - 1 : member.end_lineno]).rstrip() + "\n")
+        return "".join(parts)
+
+    def size(self) -> int:
+        """Lines of the context's statements as the prompt gives them."""
+        return sum(self.text_of(s).count("\n") for s in self.statements)
 
     def classes(self) -> set[str]:
         """Names of the classes the context defines (namedtuples and enums made by a call included)."""
@@ -72,7 +85,7 @@ class Context:
 
     def render(self) -> str:
         """The context as prompt text, in its order (each module's own order kept), repeated imports once."""
-        definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        definitions = _DEFINITIONS
         parts: list[str] = ["from __future__ import annotations\n"] if self.future else []
         if self.namespaces:
             parts.append("import types\n")
@@ -90,6 +103,62 @@ class Context:
                     parts.append(f"\n{name} = types.SimpleNamespace({fields})  # what this code reads from {source}\n")
         parts += [f"{alias} = {name}\n" for alias, name in self.renames.items() if alias not in self.renamed_after]
         return "".join(parts).strip("\n") + "\n" if parts else ""
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _first_line(statement: ast.stmt) -> int:
+    return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+
+
+def _kept(cls: ast.ClassDef, left_out: frozenset[str]) -> ast.ClassDef:
+    """The class without the methods named in ``left_out``."""
+    body = [s for s in cls.body if not (isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out)]
+    return ast.copy_location(ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=body,
+                                          decorator_list=cls.decorator_list, type_params=[]), cls)
+
+
+def _attributes(node: ast.AST) -> set[str]:
+    """Every ``x.name`` the code reads or writes."""
+    return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+
+
+def class_trims(function: ast.AST, statements: list[ast.stmt]) -> dict[int, frozenset[str]]:
+    """For each class of a context, the methods nothing reaches: neither the function, nor the context's
+    other statements, nor a method kept, names them as an attribute (``self.name``, ``Class.name``,
+    ``super().name``), nor a class-level statement as a name. Dunders stay (Python calls them). Any
+    ``x.name`` counts, so this keeps too much rather than too little; a method reached only through
+    ``getattr`` with a computed name is left out, and the reference then fails the determinism reruns."""
+    classes = [s for s in statements if isinstance(s, ast.ClassDef)]
+    reached = _attributes(function)
+    for statement in statements:
+        if not isinstance(statement, ast.ClassDef):
+            reached |= _attributes(statement)
+    members = {}
+    for cls in classes:
+        for s in cls.body:
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef):
+                members.setdefault(id(cls), []).append(s)
+            else:
+                reached |= _attributes(s) | {n.id for n in ast.walk(s) if isinstance(n, ast.Name)}
+    kept: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for method in (m for ms in members.values() for m in ms):
+            dunder = method.name.startswith("__") and method.name.endswith("__")
+            if id(method) not in kept and (dunder or method.name in reached):
+                kept.add(id(method))
+                reached |= _attributes(method)
+                changed = True
+    trims = {}
+    for cls in classes:
+        left_out = frozenset(m.name for m in members.get(id(cls), []) if id(m) not in kept) - {
+            m.name for m in members.get(id(cls), []) if id(m) in kept}  # a property and its setter share a name
+        if left_out and _kept(cls, left_out).body:
+            trims[id(cls)] = left_out
+    return trims
 
 
 def _constant_ok(value: ast.expr) -> bool:
@@ -181,10 +250,13 @@ def _resolve_import(statement: ast.stmt, name: str,
 
 
 def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module,
-                max_lines: int = MAX_CONTEXT_LINES, needs: frozenset[str] = frozenset()) -> Context:
+                max_lines: int = MAX_CONTEXT_LINES, needs: frozenset[str] = frozenset(),
+                trims: dict[int, frozenset[str]] | None = None) -> Context:
     """The statements ``function`` needs (from its module and the project's others), or why it is not standalone.
 
-    ``needs`` are more names of the module to bring along (the classes of the tests' values).
+    ``needs`` are more names of the module to bring along (the classes of the tests' values). A context
+    over ``max_lines`` is gathered once more with its classes trimmed to the methods reached
+    (``class_trims``): what only those methods needed stays out too.
     """
     chosen: dict[int, tuple[int, ast.stmt]] = {}  # id(statement) -> (depth of its module, statement)
     owners: dict[int, Module] = {}
@@ -281,7 +353,9 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
                 pending.append((statement, owner, level, True, id(statement), at_import))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((class_as_function(statement), owner, level, False, id(statement), at_import))
+                left_out = (trims or {}).get(id(statement))
+                walked_class = _kept(statement, left_out) if left_out else statement
+                pending.append((class_as_function(walked_class), owner, level, False, id(statement), at_import))
             elif isinstance(statement, ast.Assign | ast.AnnAssign):
                 pending.append((assignment_as_function(statement), owner, level, False, id(statement), at_import))
                 for filler in fillers_of(defined, statement, owner):  # ``_irregular('person', 'people')``
@@ -314,15 +388,22 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                                   "are defined)")
     if namespaces and placed.get("types", TYPES_IMPORT) != TYPES_IMPORT:
         return Context(reason=Reason.NEEDS_PROJECT, detail="types (the module namespaces need the standard one)")
+    trims = {key: names for key, names in (trims or {}).items() if key in owners}
     context = Context(statements=statements, owners=owners, renames=dict(sorted(renames.items())),
                       renamed_after=dict(sorted(renamed_after.items())),
                       future=module.lazy_annotations or any(o.lazy_annotations for o in owners.values()),
-                      namespaces=namespaces)
+                      namespaces=namespaces, trims=trims)
     # the block that defines it (whole), or its own def reached through an import of another module
     if any(node is function for s in statements for node in ast.walk(s)):
         return Context(reason=Reason.NEEDS_PROJECT, detail=f"{function.name} (its own definition would come along)")
-    size = sum(s.end_lineno - s.lineno + 1 for s in statements)
+    size = context.size()
     if size > max_lines:
+        if not trims:
+            fewer = class_trims(function, statements)
+            if fewer:
+                trimmed = context_for(function, module, max_lines, needs, fewer)
+                if trimmed.ok or trimmed.reason != Reason.CONTEXT_TOO_LARGE:
+                    return trimmed
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
     return context
 
