@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import warnings
 from pathlib import Path
 
@@ -114,6 +115,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             for n in (1, 2, 3, 4, 11, 12, 23, 101, -1):
                 with contextlib.suppress(ValueError):
                     loc.English().ordinal(n)
+                loc.English().spelled(n)
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
@@ -178,7 +180,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
-        if problem.entry_point != "unique_letters":
+        if problem.entry_point not in ("unique_letters", "Locale.spelled"):
             assert verdicts[0].passed, (problem.entry_point, verdicts[0].reason)
         assert not verdicts[1].passed and not verdicts[2].passed, problem.entry_point
 
@@ -419,6 +421,21 @@ def test_a_base_class_over_the_context_cap_keeps_its_dunders_and_what_is_reached
     assert {t.raises for t in problem.tests} == {None, "ValueError"}
     verdicts = execute(problem, [problem.solution, "        return None\n", '        return f"{n}th"\n'])
     assert [v.passed for v in verdicts] == [True, False, False], [v.reason for v in verdicts]
+
+
+def test_an_inherited_method_is_tested_on_the_attributes_of_the_subclass_objects_it_ran_on(mined) -> None:
+    problems, _ = mined
+    suffix, spelled = problems["Locale.suffix"], problems["Locale.spelled"]
+    assert suffix.prompt.rstrip().endswith('"""The ordinal suffix of n."""') and "class English" not in suffix.prompt
+    assert {json.dumps(t.instance) for t in suffix.tests} == {json.dumps({"state": {"dict": [["calls", 0]]}})}
+    assert {(t.args[0], t.expected) for t in suffix.tests} >= {(1, "st"), (11, "th"), (23, "rd")}
+    # English's words are not Locale's: as a Locale the reference spells 1 as "1", not "one", and the
+    # determinism reruns drop the problem.
+    with determinism.DeterminismGate(runs=2) as gate:
+        result = gate.run([suffix, spelled])
+    assert [p.entry_point for p in result.kept] == ["Locale.suffix"]
+    assert [(r.problem["entry_point"], r.reason) for r in result.rejects] == [("Locale.spelled",
+                                                                                determinism.REFERENCE_FAILS)]
 
 
 def test_a_branch_on_the_python_version_that_does_not_run_is_not_resolved(mined) -> None:

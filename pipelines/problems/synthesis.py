@@ -213,8 +213,10 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     if isinstance(found, str):
         reason, _, detail = found.partition(":")
         return None, reason, detail
-    tests, outcome_ok = method_tests(records, found, by_state=plain(found.cls, module),
-                                     frozen=frozen_after_init(found.cls))
+    by_state, frozen = plain(found.cls, module), frozen_after_init(found.cls)
+    tests, outcome_ok = method_tests(records, found, by_state=by_state, frozen=frozen)
+    if len(tests) < settings.min_calls:  # too few on objects of the class itself: those of its subclasses too
+        tests, outcome_ok = method_tests(records, found, by_state=by_state, frozen=frozen, subclasses=True)
     if len(tests) < settings.min_calls:
         why = Reason.FEW_CALLS if outcome_ok < settings.min_calls else MethodReason.NO_INSTANCE
         return None, why, f"{len(tests)} of {len(records)}"

@@ -1,5 +1,6 @@
 """A base class over the context cap (200 lines): a class problem on its subclass keeps the base's
-dunders and the members its code reaches, and the other methods stay out of the prompt."""
+dunders and the members its code reaches, and the other methods stay out of the prompt. The base's own
+methods are called only on objects of the subclass."""
 
 
 class Locale:
@@ -22,6 +23,11 @@ class Locale:
 
     def _last(self, n):
         return n % 10 if n % 10 < 4 else 0
+
+    def spelled(self, n):
+        """n in words where the locale knows it (a subclass's ``words``: as this class, it knows none)."""
+        word = self.words.get(n)
+        return word if word is not None else str(n)
 
     def phrase_00(self, n):
         """Phrase 0 of a count (never reached by the subclass's methods below)."""
