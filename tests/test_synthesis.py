@@ -11,6 +11,8 @@ import pytest
 
 from pipelines.gates import determinism
 from pipelines.problems import synthesis
+from pipelines.problems.methods import class_prompt, find_method
+from pipelines.problems.project import load_module
 from pipelines.problems.standalone import Reason as Standalone
 from pipelines.problems.synthesis import Origin, Reason, SynthesisSettings, choose_tests, synthesise, to_test
 from sandbox import wire
@@ -505,3 +507,15 @@ def test_a_renamed_import_is_bound_right_after_its_definition(mined) -> None:
     prompt = problems["clamped"].prompt
     assert "\n_clamp = clamp\n" in prompt
     assert prompt.index("def clamp(value):") < prompt.index("_clamp = clamp") < prompt.index("_CLAMPED = tuple(")
+
+
+def test_a_class_whose_first_member_is_decorated_keeps_one_copy_of_the_decorator(tmp_path: Path) -> None:
+    source = tmp_path / "shapes.py"
+    source.write_text('class Box:\n    @staticmethod\n    def unit(x):\n        return x + 1\n\n'
+                      '    def scaled(self, y):\n        """Twice the unit of y."""\n        z = self.unit(y)\n'
+                      '        return z * 2\n')
+    module = load_module(source, "shapes")
+    method = find_method(module, "Box.scaled", 6)
+    prompt, solution = class_prompt(module, method, set())
+    assert prompt.count("@staticmethod") == 1 and prompt.endswith('"""Twice the unit of y."""\n')
+    assert solution == "        z = self.unit(y)\n        return z * 2\n"

@@ -69,7 +69,7 @@ class Context:
         if not left_out:
             return "".join(lines[_first_line(statement) - 1 : statement.end_lineno]).rstrip() + "\n"
         body = statement.body  # type: ignore[attr-defined]
-        parts = ["".join(lines[_first_line(statement) - 1 : body[0].lineno - 1])]
+        parts = ["".join(lines[_first_line(statement) - 1 : _first_line(body[0]) - 1])]
         for member in _kept(statement, left_out).body:  # type: ignore[arg-type]
             gap = "\n" if len(parts) > 1 and isinstance(member, _DEFINITIONS) else ""
             parts.append(gap + "".join(lines[_first_line(member) - 1 : member.end_lineno]).rstrip() + "\n")

@@ -205,7 +205,7 @@ def _kept_members(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunction
 
 def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
     """Lines of the class with only ``kept`` in its body."""
-    return cls.body[0].lineno - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
+    return _first_line(cls.body[0]) - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
 
 
 def class_context(method: Method, module: Module,
@@ -353,7 +353,7 @@ def class_prompt(module: Module, method: Method, skipped: set[int]) -> tuple[str
     lines = module.lines
     if function.body[0].lineno == function.lineno:
         return "body_on_the_def_line"
-    header = "".join(lines[_first_line(cls) - 1 : cls.body[0].lineno - 1])
+    header = "".join(lines[_first_line(cls) - 1 : _first_line(cls.body[0]) - 1])
     members = []
     for statement in cls.body:
         if statement is function or id(statement) in skipped:
