@@ -179,6 +179,7 @@ def _parse_test(kind: str, data: object, path: str) -> FunctionTest | StdioTest:
         ignore_case=_take(data, "ignore_case", bool, path, False),
         instance=_parse_instance(data.get("instance"), f"{path}instance"),
         state_after=_state(data.get("state_after"), f"{path}state_after"),
+        args_after=_args_after(data.get("args_after"), len(args), f"{path}args_after"),
     )
 
 
@@ -202,6 +203,17 @@ def _check_checker(checker: str, tests: list[FunctionTest | StdioTest]) -> None:
         raise _fail("checker", f"not Python: {exc.msg} (line {exc.lineno})") from None
     if not any(isinstance(node, ast.FunctionDef) and node.name == CHECKER_ENTRY_POINT for node in tree.body):
         raise _fail("checker", f"defines no {CHECKER_ENTRY_POINT}(input, expected, got)")
+
+
+def _args_after(value: object, count: int, path: str) -> list | None:
+    """The positional arguments after the call (one per argument, in ``wire`` form), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != count:
+        raise _fail(path, f"expected a list of the {count} positional arguments after the call")
+    for index, arg in enumerate(value):
+        _check_encoded(arg, f"{path}[{index}]")
+    return value
 
 
 def _state(value: object, path: str) -> object:

@@ -173,6 +173,11 @@ def _run_function(request: dict, emit: _Emitter) -> None:
                 record["state"] = encode(wire.state_of(obj))
             except BaseException as exc:  # noqa: BLE001 - a hostile attribute is no state
                 record["state_unencodable"] = f"{type(exc).__name__}: {exc}"[:300]
+        if item.get("args_after"):
+            try:
+                record["args"] = encode(list(args))
+            except BaseException as exc:  # noqa: BLE001 - an argument made hostile is no state
+                record["args_unencodable"] = f"{type(exc).__name__}: {exc}"[:300]
         emit(record)
 
 

@@ -15,7 +15,8 @@ Imports only the standard library: the host ships this file's source into the sa
 Protocol, one JSON object per line. Request (stdin)::
 
     {"id": str, "kind": "function" | "stdio", "code": str, "entry_point": str | null,
-     "inputs": [{"args": [...], "kwargs": {...}, "instance"?: {...}, "state"?: true} | {"stdin": str}, ...],
+     "inputs": [{"args": [...], "kwargs": {...}, "instance"?: {...}, "state"?: true, "args_after"?: true}
+                | {"stdin": str}, ...],
      "limits": {"timeout_s", "cpu_s", "memory_mb", "nproc", "output_bytes", "file_bytes"}}
 
 Response (stdout)::
@@ -24,7 +25,8 @@ Response (stdout)::
                           "code": int | null, "records": [...], "stderr": str, "ms": float}, ...]}
 
 A function candidate is one run whose records are ``{"i": n, "value": v}`` (plus ``"state"``,
-the object's attributes, for a method's test that asks for them),
+the object's attributes, for a method's test that asks for them, and ``"args"``, the positional
+arguments after the call, for a test that asks for them),
 ``{"i": n, "raises": type, "message": str}``, ``{"i": n, "unencodable": reason}`` or
 ``{"setup": type, "message": str}``; a stdio candidate is one run per input whose only record is
 ``{"stdout": str, "truncated": bool}``.

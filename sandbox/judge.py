@@ -144,7 +144,7 @@ def check_record(test: FunctionTest, record: dict, checked: str | None = None) -
         got = wire.decode(record["value"])
     except (KeyError, ValueError, RecursionError) as exc:
         return f"malformed result: {exc}"
-    return check_value(test, got, checked) or check_state(test, record)
+    return check_value(test, got, checked) or check_state(test, record) or check_args(test, record)
 
 
 def check_state(test: FunctionTest, record: dict) -> str:
@@ -159,6 +159,20 @@ def check_state(test: FunctionTest, record: dict) -> str:
         return f"malformed state: {exc}"
     expected = wire.decode(test.state_after)
     return "" if same(got, expected) else f"object state after the call: expected {_short(expected)}, got {_short(got)}"
+
+
+def check_args(test: FunctionTest, record: dict) -> str:
+    """Empty string when the arguments after the call are the expected ones (or unchecked)."""
+    if test.args_after is None:
+        return ""
+    if "args" not in record:
+        return f"arguments after the call have no exact encoding: {str(record.get('args_unencodable', ''))[:200]}"
+    try:
+        got = wire.decode(record["args"])
+    except (ValueError, RecursionError) as exc:
+        return f"malformed arguments: {exc}"
+    expected = wire.decode(test.args_after)
+    return "" if same(got, expected) else f"arguments after the call: expected {_short(expected)}, got {_short(got)}"
 
 
 def _failure_status(run: dict, fallback: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ StdioCompare = Literal["tokens", "lines", "exact", "checker"]
 # Fields added after records were first written: left out of a test's JSON form (and so of problem
 # ids) while they hold their default, so that older records read, hash and write back unchanged.
 _LATER_STDIO_FIELDS = {"rel_tol": 0.0, "abs_tol": 0.0, "ignore_case": False}
-_LATER_FUNCTION_FIELDS = {"ignore_case": False, "instance": None, "state_after": None}
+_LATER_FUNCTION_FIELDS = {"ignore_case": False, "instance": None, "state_after": None, "args_after": None}
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ class FunctionTest:
     A method's test also says how to build its object: ``instance`` is ``{"init": {"args",
     "kwargs"}}`` (call the class) or ``{"state": {"dict": ...}}`` (an empty object given these
     attributes); the entry point is then ``Class.method``. ``state_after``, when set, is the
-    object's attributes after the call (in ``wire`` form), compared exactly.
+    object's attributes after the call (in ``wire`` form), compared exactly. ``args_after``, when set,
+    is every positional argument after the call (a function that changes a list or dict it was given
+    in place), compared exactly.
     """
 
     args: list
@@ -57,6 +59,7 @@ class FunctionTest:
     ignore_case: bool = False
     instance: dict | None = None
     state_after: object = None
+    args_after: list | None = None
 
     def inputs(self) -> dict:
         """What enters the sandbox: the inputs, never the expected value."""
@@ -65,6 +68,8 @@ class FunctionTest:
             inputs["instance"] = self.instance
         if self.state_after is not None:
             inputs["state"] = True
+        if self.args_after is not None:
+            inputs["args_after"] = True
         return inputs
 
 

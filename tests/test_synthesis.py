@@ -52,6 +52,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 t.stamp(word), t.today_label(word), t.shuffle_copy([word, 1]), t.home_of(word)
                 t.uses_other(len(word)), t.register(word), t.always_none(len(word)), t.unique_letters(word)
             t.rare(1)
+            for items in ([1, 2, 1, 3], ["a", "a"], [], [5], [2, 2, 2, 1, 1]):
+                t.dedupe_in_place(items)
             for owner, amounts in (("ann", (5, 20)), ("bob", (100,)), ("cy", (1, 2, 3)), ("dee", (-4,))):
                 # Accounts hold a bound method (no encoding): each call is the first on a fresh object,
                 # so its test calls the class with the recorded constructor arguments.
@@ -178,7 +180,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
                              "per_metre", "address_of", "Tally.top", "as_text",
                              "area_cm2", "plural", "count_of", "greeting", "pair", "checksum",
-                             "Kilometre.to_metres", "_byte_values", "clamped", "English.ordinal"}
+                             "Kilometre.to_metres", "_byte_values", "clamped", "English.ordinal", "dedupe_in_place"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -423,6 +425,19 @@ def test_a_base_class_over_the_context_cap_keeps_its_dunders_and_what_is_reached
     assert {t.raises for t in problem.tests} == {None, "ValueError"}
     verdicts = execute(problem, [problem.solution, "        return None\n", '        return f"{n}th"\n'])
     assert [v.passed for v in verdicts] == [True, False, False], [v.reason for v in verdicts]
+
+
+def test_a_function_that_changes_its_list_in_place_is_tested_on_the_list_after(mined) -> None:
+    problems, _ = mined
+    problem = problems["dedupe_in_place"]
+    changed = [t for t in problem.tests if t.args_after is not None]
+    assert sorted((json.dumps(t.args), json.dumps(t.args_after)) for t in changed) == [
+        ('[["a", "a"]]', '[["a"]]'), ("[[1, 2, 1, 3]]", "[[1, 2, 3]]"), ("[[2, 2, 2, 1, 1]]", "[[2, 1]]")]
+    assert all(t.expected is None for t in problem.tests)
+    wrong = "    return list(dict.fromkeys(items))\n"  # the right list, returned instead of made in place
+    verdicts = execute(problem, [problem.solution, wrong, "    items.sort()\n"])
+    assert [v.passed for v in verdicts] == [True, False, False], [v.reason for v in verdicts]
+    assert "arguments after the call" in verdicts[2].reason
 
 
 def test_an_inherited_method_is_tested_on_the_attributes_of_the_subclass_objects_it_ran_on(mined) -> None:

@@ -162,6 +162,16 @@ def test_at_most_k_distinct_pairs_per_function(traced) -> None:
     assert len(by_name(records, "echo")) == 50  # 502 calls, K = 50
 
 
+def test_a_container_argument_changed_in_place_is_recorded_after_the_call(traced) -> None:
+    _, records, _ = traced
+    changed, unchanged = sorted(by_name(records, "sort_in_place"), key=lambda r: len(args_of(r)["items"]))[::-1]
+    assert args_of(changed)["items"] == [3, 1, 2] and changed["result"] == {"v": None}
+    assert changed["args_after"] == [["items", {"v": [1, 2, 3]}]]
+    assert "args_after" not in unchanged  # [1, 2] was sorted already
+    (length,) = by_name(records, "length_of")
+    assert "args_after" not in length and "_held" not in length
+
+
 def test_past_k_pairs_a_new_outcome_is_still_recorded(traced) -> None:
     _, records, _ = traced
     calls = by_name(records, "is_small")

@@ -10,6 +10,7 @@ this process's JSONL file. A failure inside the tracer is counted, never raised 
 from __future__ import annotations
 
 import atexit
+import collections
 import hashlib
 import inspect
 import json
@@ -39,6 +40,9 @@ ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
 # of a validator often all pass; its tests need the one that fails.
 MORE_OUTCOMES = 6
 MIN_EXACT = 3
+# Containers an argument may be changed in place through: their state after the call is recorded when it
+# changed (``args_after``), so a function that sorts a list in place has something to be tested on.
+MUTABLE_ARGUMENTS = (list, dict, set, bytearray, collections.deque)
 MAX_LINKED_OBJECTS = 100_000  # live objects whose constructor call is remembered
 _OWN_DIR = os.path.dirname(os.path.realpath(__file__))
 
@@ -196,6 +200,10 @@ class Collector:
         local = frame.f_locals
         args = [[name, kind, self.snapshot(local.get(name))] for name, kind in function.params]
         call: Call = {"args": args}
+        held = {name: local.get(name) for name, kind, value in args
+                if kind == "pos" and "v" in value and isinstance(local.get(name), MUTABLE_ARGUMENTS)}
+        if held:
+            call["_held"] = held  # the objects themselves: the names may be rebound before the return
         if function.params and function.params[0][0] in ("self", "cls") and function.params[0][1] == "pos":
             first = local.get(function.params[0][0])
             if function.params[0][0] == "cls" and isinstance(first, type):
@@ -238,6 +246,12 @@ class Collector:
         except TypeError:  # no __weakref__ slot: an id alone could outlive the object
             return
         inits[key] = [ref, args, 0]
+
+    def args_after(self, call: Call) -> list:
+        """[name, snapshot] of each container argument whose snapshot changed during the call."""
+        before = {name: value for name, _, value in call["args"]}
+        after = [[name, self.snapshot(obj)] for name, obj in call["_held"].items()]
+        return [[name, value] for name, value in after if value != before[name]]
 
     def state_after(self, call: Call) -> dict | None:
         """The encoded state of a method's ``self`` after the call, when it encodes."""

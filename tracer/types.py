@@ -18,7 +18,8 @@ Snapshot = dict[str, Any]  # {"v": encoded value} or {"u": type name, "why": rea
 # {"args": [[name, kind, Snapshot], ...]}, plus "class", "self_plain", "self" (state) and "init"
 # (constructor arguments, method calls since) for methods; keys starting with "_" are never written
 Call = dict[str, Any]
-# {"result": Snapshot} (plus "self_after", a method's encoded state after), {"raised": {...}} or {"resumes": True}
+# {"result": Snapshot} (plus "self_after", a method's encoded state after, and "args_after", [name, Snapshot] of
+# each container argument changed in place), {"raised": {...}} or {"resumes": True}
 Outcome = dict[str, Any]
 Record = dict[str, Any]  # one JSONL line: where the function is, its Call and its Outcome
 
@@ -69,6 +70,10 @@ class Recorder(Protocol):
 
     def state_after(self, call: Call) -> dict | None:
         """The encoded state of a method's ``self`` after the call, or None."""
+        ...
+
+    def args_after(self, call: Call) -> list:
+        """[name, snapshot] of each container argument the call changed."""
         ...
 
     def finish(self, function: Function, call: Call, outcome: Outcome) -> str:

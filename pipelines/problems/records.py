@@ -42,6 +42,8 @@ def serialisable(record: dict) -> bool:
     """Whether every argument and the outcome of a call encode exactly (and as UTF-8: no lone surrogates)."""
     if not all("v" in value for _, _, value in record["args"]):
         return False
+    if not all("v" in value for _, value in record.get("args_after", [])):
+        return False  # an argument changed in place, and its state after does not encode
     if not utf8_encodable([record["args"], record.get("result"), record.get("self"), record.get("self_after"),
                            record.get("init")]):
         return False
@@ -65,9 +67,13 @@ def to_test(record: dict) -> FunctionTest:
             args.extend(encoded["tuple"])
         elif kind == "varkw":
             kwargs.update({k: v for k, v in encoded["dict"]})
-    if "result" in record:
-        return FunctionTest(args=args, kwargs=kwargs, expected=record["result"]["v"])
-    return FunctionTest(args=args, kwargs=kwargs, raises=record["raised"]["type"])
+    if "result" not in record:
+        return FunctionTest(args=args, kwargs=kwargs, raises=record["raised"]["type"])
+    changed = {name: value["v"] for name, value in record.get("args_after", [])}
+    positions = [name for name, kind, _ in record["args"] if kind == "pos"]
+    args_after = [changed.get(name, arg) for name, arg in zip(positions, args, strict=False)] + args[len(positions):] \
+        if changed else None
+    return FunctionTest(args=args, kwargs=kwargs, expected=record["result"]["v"], args_after=args_after)
 
 
 def _shape(value: object) -> str:
@@ -195,7 +201,8 @@ def localise_test(test: FunctionTest, module: str, classes: set[str] | Mapping[s
             test, args=localise(test.args, module, classes, used),
             kwargs={k: localise(v, module, classes, used) for k, v in test.kwargs.items()},
             expected=localise(test.expected, module, classes, used), raises=raises, instance=instance,
-            state_after=localise(test.state_after, module, classes, used) if test.state_after is not None else None)
+            state_after=localise(test.state_after, module, classes, used) if test.state_after is not None else None,
+            args_after=localise(test.args_after, module, classes, used) if test.args_after is not None else None)
     except ValueError:
         return None
     return local, used

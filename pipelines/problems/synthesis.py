@@ -156,7 +156,7 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
     if len(localised) < settings.min_calls:
         return None, Reason.FEW_CALLS, f"{len(localised)} of {total}"
     chosen = choose_tests([test for test, _ in localised], settings.max_tests)
-    outcomes = {json.dumps([t.expected, t.raises, t.state_after], sort_keys=True) for t in chosen}
+    outcomes = {json.dumps([t.expected, t.raises, t.state_after, t.args_after], sort_keys=True) for t in chosen}
     if len(outcomes) < 2:
         # Tests that all expect the same value cannot tell a solution from `return <constant>`.
         return None, Reason.TRIVIAL_TESTS, next(iter(outcomes))
@@ -184,7 +184,7 @@ def imported_classes(module: Module) -> dict[str, tuple[Module, ast.stmt]]:
 
 def _echoed_argument(tests: list[FunctionTest]) -> int | None:
     """The position of an argument every test expects back unchanged (and no state), else None."""
-    if any(t.raises or t.state_after is not None for t in tests) or not tests:
+    if any(t.raises or t.state_after is not None or t.args_after is not None for t in tests) or not tests:
         return None
     arity = min(len(t.args) for t in tests)
     for index in range(arity):

@@ -53,6 +53,9 @@ for i in range(500):
 for i in range(200):  # past K = 50 pairs that all return True: the False and the raise must still be recorded
     sample.is_small(i)
 sample.is_small(5000)
+sample.sort_in_place([3, 1, 2])
+sample.sort_in_place([1, 2])
+sample.length_of([5, 4])
 with contextlib.suppress(ValueError):
     sample.is_small(-1)
 sys.exit(0)

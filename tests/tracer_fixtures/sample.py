@@ -81,6 +81,15 @@ def echo(value):
     return value
 
 
+def sort_in_place(items, reverse=False):
+    items.sort(reverse=reverse)
+    items = None  # the name rebound: the state after is the object's, not the name's
+
+
+def length_of(items):
+    return len(items)
+
+
 def is_small(n):
     if n < 0:
         raise ValueError("negative")

@@ -81,3 +81,15 @@ def unique_letters(word):
 def rare(x):
     """Called too rarely."""
     return x * 3
+
+
+def dedupe_in_place(items):
+    """Remove repeated items from the list in place, keeping the first of each; returns nothing."""
+    seen = set()
+    write = 0
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            items[write] = item
+            write += 1
+    del items[write:]
