@@ -178,7 +178,7 @@ def encode(value: object, _depth: int = 0) -> object:
         return {"tuple": [encode(item, depth) for item in value]}
     if kind in _MAPPINGS:
         return {kind.__name__: [[encode(k, depth), encode(v, depth)] for k, v in value.items()]}
-    if kind is collections.deque:
+    if kind is collections.deque and value.maxlen is None:  # a bounded deque's maxlen has no encoding
         return {"deque": [encode(item, depth) for item in value]}
     if kind is set or kind is frozenset:
         items = [encode(item, depth) for item in value]

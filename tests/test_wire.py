@@ -213,6 +213,7 @@ REFUSED = [
     iter([1]), memoryview(b"x"), Ellipsis, NotImplemented,
     [1, [2, MyInt(3)]], {"k": AlwaysEqual()}, {AlwaysEqual(): 1}, (1, _function), {MyStr("a")},
     collections.deque([object()]), collections.Counter({MyStr("a"): 1}),
+    collections.deque([1, 2], maxlen=3),  # would come back unbounded
 ]
 
 
@@ -393,3 +394,10 @@ def test_random_nested_values_round_trip(seed: int) -> None:
         strict_json(text)
         assert same(wire.loads(text), value), text
         assert wire.dumps(wire.loads(text)) == text
+
+
+def test_the_tracer_records_no_bounded_deque_either() -> None:
+    from tracer.values import snapshot
+
+    assert snapshot(collections.deque([1, 2]), 4096) == {"v": {"deque": [1, 2]}}
+    assert "v" not in snapshot(collections.deque([1, 2], maxlen=3), 4096)

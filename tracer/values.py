@@ -81,7 +81,7 @@ def _encode(value: object, budget: _Budget, depth: int) -> object:
     if kind is bytes:
         budget.spend(2 * len(value))
         return {"bytes": value.hex()}
-    if kind is collections.deque:
+    if kind is collections.deque and value.maxlen is None:  # a bounded deque's maxlen has no encoding
         return {"deque": [_encode(item, budget, depth) for item in value]}
     if kind is complex:
         return {"complex": [_encode(value.real, budget, depth), _encode(value.imag, budget, depth)]}
