@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from pipelines.problems.namespaces import module_reads
+from pipelines.problems.standalone import free_names
 
 
 def _function(source: str) -> ast.FunctionDef:
@@ -28,3 +29,9 @@ def test_a_default_read_when_module_level_code_runs_is_read_when_defined() -> No
 
 def test_the_module_passed_around_is_no_namespace() -> None:
     assert module_reads(_function("def f():\n    return use(util)\n"), "util", deferred=True) is None
+
+
+def test_super_reads_no_module_name() -> None:
+    """``standalone.free_names``: zero-argument ``super()`` reads the class cell ``__class__``."""
+    wrapped = _function("def Child():\n    def m(self, x):\n        return super().m(x) + OFFSET\n")
+    assert free_names(wrapped) == {"super", "OFFSET"}

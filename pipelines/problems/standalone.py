@@ -107,6 +107,9 @@ def free_names(function: ast.FunctionDef | ast.AsyncFunctionDef, lazy_annotation
             is_global = symbol.is_global() and not symbol.is_local()
             if symbol.is_referenced() and (is_global or at_top) and symbol.get_name() != function.name:
                 names.add(symbol.get_name())
+    # ``super()`` reads the implicit ``__class__`` cell of the class a method is defined in; a class's members
+    # are walked wrapped in a function, where that cell looks like a module name.
+    names.discard("__class__")
     return names
 
 
