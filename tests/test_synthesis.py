@@ -97,6 +97,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 k.address_of(name, address)
             for width, height in ((1, 2), (3, 3), (0.5, 10)):
                 k.area_cm2(k.Size(width, height))
+            for width, height, limit in ((10, 5, 4), (1, 2, 4), (8, 8, 2), (3, 12, 6)):
+                k.fit_within(k.Size(width, height), limit)
             for name in ("LOW", "HIGH", "CM_PER_INCH"):
                 k.attribute_of(name)
             for items in ([1, 5, 3], [12.5], [2, 2, 8, 40]):
@@ -180,7 +182,8 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
                              "per_metre", "address_of", "Tally.top", "as_text",
                              "area_cm2", "plural", "count_of", "greeting", "pair", "checksum",
-                             "Kilometre.to_metres", "_byte_values", "clamped", "English.ordinal", "dedupe_in_place"}
+                             "Kilometre.to_metres", "_byte_values", "clamped", "English.ordinal", "dedupe_in_place",
+                             "fit_within"}
     for problem in problems.values():
         indent = " " * (len(problem.solution) - len(problem.solution.lstrip()))
         verdicts = execute(problem, [problem.solution, f"{indent}return None\n", f"{indent}pass\n"])
@@ -438,6 +441,18 @@ def test_a_function_that_changes_its_list_in_place_is_tested_on_the_list_after(m
     verdicts = execute(problem, [problem.solution, wrong, "    items.sort()\n"])
     assert [v.passed for v in verdicts] == [True, False, False], [v.reason for v in verdicts]
     assert "arguments after the call" in verdicts[2].reason
+
+
+def test_a_function_that_changes_an_object_it_was_given_is_tested_on_its_attributes_after(mined) -> None:
+    problems, _ = mined
+    problem = problems["fit_within"]
+    assert "class Size:" in problem.prompt
+    after = {json.dumps(t.args_after) for t in problem.tests if t.args_after is not None}
+    assert after == {json.dumps([{"object": ["Size", {"dict": [["width", w], ["height", h]]}]}, limit])
+                     for w, h, limit in ((4.0, 2.0, 4), (2.0, 2.0, 2), (1.5, 6.0, 6))}
+    wrong = "    return size\n"  # changes nothing
+    verdicts = execute(problem, [problem.solution, wrong])
+    assert [v.passed for v in verdicts] == [True, False], [v.reason for v in verdicts]
 
 
 def test_an_inherited_method_is_tested_on_the_attributes_of_the_subclass_objects_it_ran_on(mined) -> None:

@@ -170,6 +170,9 @@ def test_a_container_argument_changed_in_place_is_recorded_after_the_call(traced
     assert "args_after" not in unchanged  # [1, 2] was sorted already
     (length,) = by_name(records, "length_of")
     assert "args_after" not in length and "_held" not in length
+    (renamed,) = by_name(records, "rename")
+    assert renamed["args_after"] == [["version", {"v": {"object": ["sample:Version", {"dict": [["major", 7],
+                                                                                             ["minor", 2]]}]}}]]
 
 
 def test_past_k_pairs_a_new_outcome_is_still_recorded(traced) -> None:

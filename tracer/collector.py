@@ -40,8 +40,9 @@ ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
 # of a validator often all pass; its tests need the one that fails.
 MORE_OUTCOMES = 6
 MIN_EXACT = 3
-# Containers an argument may be changed in place through: their state after the call is recorded when it
-# changed (``args_after``), so a function that sorts a list in place has something to be tested on.
+# Containers an argument may be changed in place through (and objects of the project's classes, snapshot by
+# their attributes): their state after the call is recorded when it changed (``args_after``), so a function
+# that sorts a list in place has something to be tested on.
 MUTABLE_ARGUMENTS = (list, dict, set, bytearray, collections.deque)
 MAX_LINKED_OBJECTS = 100_000  # live objects whose constructor call is remembered
 _OWN_DIR = os.path.dirname(os.path.realpath(__file__))
@@ -200,8 +201,8 @@ class Collector:
         local = frame.f_locals
         args = [[name, kind, self.snapshot(local.get(name))] for name, kind in function.params]
         call: Call = {"args": args}
-        held = {name: local.get(name) for name, kind, value in args
-                if kind == "pos" and "v" in value and isinstance(local.get(name), MUTABLE_ARGUMENTS)}
+        held = {name: local.get(name) for name, kind, value in args if kind == "pos" and "v" in value and (
+            isinstance(local.get(name), MUTABLE_ARGUMENTS) or (type(value["v"]) is dict and "object" in value["v"]))}
         if held:
             call["_held"] = held  # the objects themselves: the names may be rebound before the return
         if function.params and function.params[0][0] in ("self", "cls") and function.params[0][1] == "pos":

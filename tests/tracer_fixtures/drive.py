@@ -56,6 +56,7 @@ sample.is_small(5000)
 sample.sort_in_place([3, 1, 2])
 sample.sort_in_place([1, 2])
 sample.length_of([5, 4])
+sample.rename(sample.Version(1, 2), 7)
 with contextlib.suppress(ValueError):
     sample.is_small(-1)
 sys.exit(0)

@@ -86,6 +86,10 @@ def sort_in_place(items, reverse=False):
     items = None  # the name rebound: the state after is the object's, not the name's
 
 
+def rename(version, major):
+    version.major = major
+
+
 def length_of(items):
     return len(items)
 

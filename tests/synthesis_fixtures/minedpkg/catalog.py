@@ -114,3 +114,11 @@ class Shelf:
         elif width > 100:
             return "never"
         return "full"
+
+
+def fit_within(size: Size, limit):
+    """Shrink ``size`` in place so that neither side is over ``limit`` inches, keeping its proportions."""
+    longest = max(size.width, size.height)
+    if longest > limit:
+        size.width = round(size.width * limit / longest, 2)
+        size.height = round(size.height * limit / longest, 2)
