@@ -215,6 +215,20 @@ def test_tests_are_chosen_for_diversity() -> None:
     assert choose_tests(list(reversed(tests)), 10) == chosen, "choice must not depend on record order"
 
 
+def test_calls_that_give_an_argument_back_do_not_crowd_out_those_that_do_not() -> None:
+    # An escaper: most recorded inputs have nothing to escape (and are short), a few do.
+    tests = [FunctionTest(args=[word], expected=word) for word in ("a", "bb", "ccc", "dddd", "e f", "gg h", "i")]
+    tests += [FunctionTest(args=[word], expected=word.replace("<", "&lt;")) for word in ("a < b long", "<<x>> long")]
+    chosen = choose_tests(tests, 4)
+    assert sum(t.expected != t.args[0] for t in chosen) >= 1
+    assert synthesis._echoed_argument(chosen) is None
+    # A validator: many calls expect True, one raised, one expects False.
+    checks = [FunctionTest(args=[n], expected=True) for n in range(1, 30)]
+    checks += [FunctionTest(args=[10**6], expected=False), FunctionTest(args=[-1], raises="ValueError")]
+    assert {json.dumps([t.expected, t.raises]) for t in choose_tests(checks, 3)} == {
+        "[true, null]", "[false, null]", '[null, "ValueError"]'}
+
+
 def test_star_arguments_become_positional_and_keyword_args() -> None:
     record = {"args": [["a", "pos", {"v": 1}], ["k", "kwonly", {"v": 2}], ["rest", "var", {"v": {"tuple": [3, 4]}}],
                        ["kw", "varkw", {"v": {"dict": [["z", 5]]}}]], "result": {"v": 15}}

@@ -92,14 +92,40 @@ def _shape(value: object) -> str:
     return type(value).__name__
 
 
+def _outcome(test: FunctionTest) -> str:
+    """A coarse class of what a test expects: an exception, an argument back, None, or another value."""
+    if test.raises:
+        return "!"
+    if test.args_after is None and test.state_after is None:
+        expected = json.dumps(test.expected, sort_keys=True)
+        if any(json.dumps(arg, sort_keys=True) == expected for arg in test.args):
+            return "="
+    return "None" if test.expected is None else "value"
+
+
+def _distinct_first(tests: list[FunctionTest]) -> list[FunctionTest]:
+    """The tests with the first of each distinct expected outcome ahead of the rest (order kept otherwise)."""
+    seen: set[str] = set()
+    first, rest = [], []
+    for test in tests:
+        key = json.dumps([test.expected, test.raises, test.state_after, test.args_after], sort_keys=True)
+        (rest if key in seen else first).append(test)
+        seen.add(key)
+    return first + rest
+
+
 def choose_tests(tests: list[FunctionTest], limit: int) -> list[FunctionTest]:
-    """Up to ``limit`` tests, round-robin over input shapes and outcomes, deterministically."""
+    """Up to ``limit`` tests, round-robin over input shapes and classes of outcome, within each the
+    shortest of each distinct expected outcome first, deterministically: tests that all expect one
+    value, or an argument back, while other calls expected something else, would tell a solution
+    from ``return <that>`` less well than the calls recorded."""
     unique = {json.dumps(dataclasses.asdict(t), sort_keys=True): t for t in tests}
     groups: dict[str, list[FunctionTest]] = defaultdict(list)
     for key in sorted(unique, key=lambda k: (len(k), k)):
         test = unique[key]
-        shape = "|".join(_shape(a) for a in test.args) + ("!" if test.raises else "")
+        shape = "|".join(_shape(a) for a in test.args) + _outcome(test)
         groups[shape].append(test)
+    groups = defaultdict(list, {shape: _distinct_first(group) for shape, group in groups.items()})
     chosen: list[FunctionTest] = []
     order = sorted(groups)
     while len(chosen) < limit and any(groups.values()):
