@@ -52,6 +52,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 t.stamp(word), t.today_label(word), t.shuffle_copy([word, 1]), t.home_of(word)
                 t.uses_other(len(word)), t.register(word), t.always_none(len(word)), t.unique_letters(word)
             t.rare(1)
+            for n in (1, 2, 3):
+                t.lazy_factor(n)
             for items in ([1, 2, 1, 3], ["a", "a"], [], [5], [2, 2, 2, 1, 1]):
                 t.dedupe_in_place(items)
             for owner, amounts in (("ann", (5, 20)), ("bob", (100,)), ("cy", (1, 2, 3)), ("dee", (-4,))):
@@ -137,11 +139,14 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
     ("register", Standalone.GLOBAL_STATE),
     ("always_none", Reason.TRIVIAL_TESTS),
     ("rare", Reason.FEW_CALLS),
+    ("lazy_factor", Standalone.NEEDS_PROJECT),
 ])
 def test_rejects_carry_the_rule(mined, function: str, reason: str) -> None:
     _, rejects = mined
     assert rejects[function].reason == reason
     assert rejects[function].stage == "synthesis" and rejects[function].subject.startswith("minedpkg/textutil.py:")
+    if function == "lazy_factor":
+        assert rejects[function].detail == "units (imported inside lazy_factor)"
 
 
 def test_prompt_has_the_context_and_the_solution_is_the_body(mined) -> None:

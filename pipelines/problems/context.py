@@ -284,6 +284,10 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
         writes = global_writes(current, set(where.bindings))
         if writes and not at_import:
             return Context(reason=Reason.GLOBAL_STATE, detail=", ".join(sorted(set(writes))))
+        inner = _project_import_inside(current, where, current is function or any(
+            current is s for s in where.tree.body))
+        if inner:
+            return Context(reason=Reason.NEEDS_PROJECT, detail=inner)
         for name in sorted(free_names(current, where.lazy_annotations)):
             if (where.name, name) in refs:  # ``util.f``: bring along what this code reads from ``util``
                 target, read = refs[(where.name, name)]
@@ -406,6 +410,24 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                     return trimmed
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
     return context
+
+
+def _project_import_inside(code: ast.FunctionDef | ast.AsyncFunctionDef, module: Module, own: bool) -> str:
+    """The first import of the project's own modules inside a function of ``code`` (``from .data import
+    TABLE`` in a body): the problem is one module, so it would fail when called. Empty when none, and
+    when ``code`` is not ``own`` (it wraps a class or a block of the context, whose methods may never run)."""
+    if not own:
+        return ""
+    for node in walk_live(code):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in walk_live(node):
+            if isinstance(inner, ast.ImportFrom) and (inner.level or _from_project(inner, module) is not None):
+                return f"{inner.module or '.'} (imported inside {node.name})"
+            if isinstance(inner, ast.Import) and any(alias.name.split(".")[0] in _project_top(module)
+                                                     for alias in inner.names):
+                return f"{inner.names[0].name} (imported inside {node.name})"
+    return ""
 
 
 def _same_package_imports(statement: ast.stmt, name: str, module: Module) -> list[ast.Import]:
