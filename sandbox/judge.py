@@ -149,30 +149,26 @@ def check_record(test: FunctionTest, record: dict, checked: str | None = None) -
 
 def check_state(test: FunctionTest, record: dict) -> str:
     """Empty string when the object's attributes after a method call are the expected ones (or unchecked)."""
-    if test.state_after is None:
-        return ""
-    if "state" not in record:
-        return f"object state after the call has no exact encoding: {str(record.get('state_unencodable', ''))[:200]}"
-    try:
-        got = wire.decode(record["state"])
-    except (ValueError, RecursionError) as exc:
-        return f"malformed state: {exc}"
-    expected = wire.decode(test.state_after)
-    return "" if same(got, expected) else f"object state after the call: expected {_short(expected)}, got {_short(got)}"
+    return _check_after(test.state_after, record, "state", "object state after the call")
 
 
 def check_args(test: FunctionTest, record: dict) -> str:
     """Empty string when the arguments after the call are the expected ones (or unchecked)."""
-    if test.args_after is None:
+    return _check_after(test.args_after, record, "args", "arguments after the call")
+
+
+def _check_after(expected_form: object, record: dict, key: str, what: str) -> str:
+    """Compare what the candidate left (``record[key]``, in wire form) with what the recording left."""
+    if expected_form is None:
         return ""
-    if "args" not in record:
-        return f"arguments after the call have no exact encoding: {str(record.get('args_unencodable', ''))[:200]}"
+    if key not in record:
+        return f"{what} has no exact encoding: {str(record.get(f'{key}_unencodable', ''))[:200]}"
     try:
-        got = wire.decode(record["args"])
+        got = wire.decode(record[key])
     except (ValueError, RecursionError) as exc:
-        return f"malformed arguments: {exc}"
-    expected = wire.decode(test.args_after)
-    return "" if same(got, expected) else f"arguments after the call: expected {_short(expected)}, got {_short(got)}"
+        return f"malformed {what}: {exc}"
+    expected = wire.decode(expected_form)
+    return "" if same(got, expected) else f"{what}: expected {_short(expected)}, got {_short(got)}"
 
 
 def _failure_status(run: dict, fallback: str) -> tuple[str, str]:
