@@ -27,16 +27,21 @@ _REAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _ROUNDING = 1e-15
 
 
-def same(a: object, b: object) -> bool:
-    """Structural equality that also requires identical built-in types (True is not 1, (1,) is not [1])."""
+def same(a: object, b: object, ordered: bool = False) -> bool:
+    """Structural equality that also requires identical built-in types (True is not 1, (1,) is not [1]).
+
+    An OrderedDict's keys must come in the same order (its ``==`` says so); with ``ordered`` every
+    dict's must (what a call left in an argument: reordering a dict in place is a change)."""
     if type(a) is not type(b):
         return False
     if type(a) is float:
         return a == b or (math.isnan(a) and math.isnan(b))
     if type(a) in (list, tuple, collections.deque):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(same(x, y, ordered) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
+        if (ordered or type(a) is collections.OrderedDict) and list(a) != list(b):
+            return False
+        return a.keys() == b.keys() and all(same(value, b[key], ordered) for key, value in a.items())
     if type(a) is complex:
         return same(a.real, b.real) and same(a.imag, b.imag)
     return _same_other(a, b)
@@ -154,10 +159,10 @@ def check_state(test: FunctionTest, record: dict) -> str:
 
 def check_args(test: FunctionTest, record: dict) -> str:
     """Empty string when the arguments after the call are the expected ones (or unchecked)."""
-    return _check_after(test.args_after, record, "args", "arguments after the call")
+    return _check_after(test.args_after, record, "args", "arguments after the call", ordered=True)
 
 
-def _check_after(expected_form: object, record: dict, key: str, what: str) -> str:
+def _check_after(expected_form: object, record: dict, key: str, what: str, ordered: bool = False) -> str:
     """Compare what the candidate left (``record[key]``, in wire form) with what the recording left."""
     if expected_form is None:
         return ""
@@ -168,7 +173,7 @@ def _check_after(expected_form: object, record: dict, key: str, what: str) -> st
     except (ValueError, RecursionError) as exc:
         return f"malformed {what}: {exc}"
     expected = wire.decode(expected_form)
-    return "" if same(got, expected) else f"{what}: expected {_short(expected)}, got {_short(got)}"
+    return "" if same(got, expected, ordered) else f"{what}: expected {_short(expected)}, got {_short(got)}"
 
 
 def _failure_status(run: dict, fallback: str) -> tuple[str, str]:

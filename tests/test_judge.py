@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import math
 
 import pytest
@@ -72,3 +73,14 @@ def test_close_compares_numbers_within_tolerance_inside_containers(got: object, 
     """MTPB's 1e-6: a float anywhere in a list or a dict's values; keys, strings and bools exactly."""
     test = FunctionTest(args=[], expected=wire.encode(expected), compare="close", rel_tol=1e-6, abs_tol=1e-6)
     assert (check_value(test, got) == "") is ok
+
+
+def test_key_order_counts_for_an_ordered_dict_and_for_arguments_after_the_call() -> None:
+    assert same({"a": 1, "b": 2}, {"b": 2, "a": 1})  # dict == ignores order
+    assert not same(collections.OrderedDict(a=1, b=2), collections.OrderedDict(b=2, a=1))
+    reordered = {"i": 0, "value": None, "args": wire.encode([{"b": 2, "a": 1}])}
+    test = FunctionTest(args=[wire.encode({"a": 1, "b": 2})], expected=None,
+                        args_after=[wire.encode({"b": 2, "a": 1})])
+    assert check_record(test, reordered) == ""
+    untouched = {"i": 0, "value": None, "args": wire.encode([{"a": 1, "b": 2}])}
+    assert check_record(test, untouched).startswith("arguments after the call: expected")
