@@ -52,6 +52,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 t.stamp(word), t.today_label(word), t.shuffle_copy([word, 1]), t.home_of(word)
                 t.uses_other(len(word)), t.register(word), t.always_none(len(word)), t.unique_letters(word)
             t.rare(1)
+            for _ in range(3):  # a value that holds where the project lies on this machine
+                t.rare(str(FIXTURES / "minedpkg" / "textutil.py"))
             for n in (1, 2, 3):
                 t.lazy_factor(n)
             for items in ([1, 2, 1, 3], ["a", "a"], [], [5], [2, 2, 2, 1, 1]):
@@ -324,6 +326,12 @@ def test_objects_of_the_projects_classes_are_values(mined) -> None:
     assert "class Window:" in longest.prompt and longest.prompt.index("class Window:") < longest.prompt.index(
         "def longest(")
     assert {wire.decode(t.expected).cls for t in longest.tests} == {"Window"}
+
+
+def test_calls_whose_values_hold_the_harvest_s_paths_are_not_tests(mined) -> None:
+    _, rejects = mined
+    # rare was called once with 1 and three times with the path of its own file, which tests this checkout only
+    assert (rejects["rare"].reason, rejects["rare"].detail) == (Reason.FEW_CALLS, "1 of 1")
 
 
 def test_calls_with_lone_surrogates_are_not_tests() -> None:

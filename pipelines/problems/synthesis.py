@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -242,6 +243,15 @@ def _checked(problem: Problem) -> tuple[Problem | None, str, str]:
     return problem, "", ""
 
 
+def _project_dir(roots: tuple[str, ...]) -> str:
+    """The directory the harvest put the project in (the roots' common parent), or "" if it is too short to
+    tell a path of the machine from a value (``/``)."""
+    if not roots:
+        return ""
+    common = os.path.commonpath(roots) if len(roots) > 1 else roots[0]
+    return common if common.count("/") >= 2 else ""
+
+
 def synthesise(records_dir: str | Path, origin: Origin,
                settings: SynthesisSettings | None = None) -> tuple[list[Problem], list[Reject], Count]:
     """Problems from one project's records, a reject for every function left out, and the count."""
@@ -249,9 +259,17 @@ def synthesise(records_dir: str | Path, origin: Origin,
     problems: list[Problem] = []
     rejects: list[Reject] = []
     modules: dict[str, Module | None] = {}
+    home = _project_dir(origin.roots)
     for (file, qualname, line), records in sorted(read_records(records_dir).items()):
         path = relative(file, origin.roots)
         subject = f"{path}:{qualname}"
+        if home:  # a call whose values hold where the miner put the project tests that machine, not the code
+            local = [r for r in records if home not in json.dumps(r["args"]) + json.dumps(r.get("result"))]
+            if not local:
+                rejects.append(Reject(Stage.SYNTHESIS, Reason.FEW_CALLS, f"0 of {len(records)} (paths of the harvest)",
+                                      origin.source, origin.package, subject))
+                continue
+            records = local
         if qualname.startswith("<") or "<locals>" in qualname or qualname.count(".") > 1:
             rejects.append(Reject(Stage.SYNTHESIS, Reason.NOT_TOP_LEVEL, "", origin.source, origin.package, subject))
             continue
