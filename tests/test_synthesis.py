@@ -56,6 +56,8 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 t.rare(str(FIXTURES / "minedpkg" / "textutil.py"))
             for n in (1, 2, 3):
                 t.lazy_factor(n)
+            for value in (1, "a", 2.5, None):
+                t.safe_text(value)
             for items in ([1, 2, 1, 3], ["a", "a"], [], [5], [2, 2, 2, 1, 1]):
                 t.dedupe_in_place(items)
             for owner, amounts in (("ann", (5, 20)), ("bob", (100,)), ("cy", (1, 2, 3)), ("dee", (-4,))):
@@ -207,6 +209,16 @@ def test_determinism_rejects_hash_seed_dependent_functions(mined) -> None:
     (bad,) = result.rejects
     assert bad.stage == "determinism" and bad.problem["entry_point"] == "unique_letters"
     assert bad.reason in (determinism.NONDETERMINISTIC, determinism.REFERENCE_FAILS)
+
+
+def test_determinism_drops_a_problem_whose_tests_a_trivial_body_passes(mined) -> None:
+    problems, _ = mined
+    with determinism.DeterminismGate(runs=2) as gate:
+        result = gate.run([problems["safe_text"], problems["vowel_heavy"], problems["Locale.suffix"]])
+    assert [p.entry_point for p in result.kept] == ["vowel_heavy", "Locale.suffix"]
+    (bad,) = result.rejects
+    assert (bad.problem["entry_point"], bad.reason, bad.detail) == (
+        "safe_text", determinism.Reason.TRIVIAL_BODY_PASSES, "`return str(obj)` passes every test")
 
 
 def test_tests_are_chosen_for_diversity() -> None:

@@ -4,9 +4,10 @@ Run ``k`` uses a sandbox started with ``PYTHONHASHSEED=k`` (hash randomisation i
 interpreter start, and every candidate is a fresh fork of that interpreter). A problem whose
 verdicts or produced values differ between runs is rejected as nondeterministic, with the first
 differing test; one whose reference fails its own recorded tests in every run is rejected too
-(it depended on state the recording had and a fresh process has not). Where a test admits several
-outputs (a checker, a tolerance, any case), the verdict must agree and the value may differ: the
-problem is judged as its tests judge.
+(it depended on state the recording had and a fresh process has not), and so is one whose tests
+a trivial body passes (``trivial_bodies``: an argument back, a conversion of one, ``self``). Where
+a test admits several outputs (a checker, a tolerance, any case), the verdict must agree and the
+value may differ: the problem is judged as its tests judge.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from enum import StrEnum
 
 from pipelines.funnel import Stage
 from pipelines.gates.base import Decision, Gate
+from pipelines.gates.trivial_bodies import trivial_bodies
 from pipelines.problem import Problem
 from sandbox.execute import execute
 from sandbox.session import Session
@@ -30,6 +32,7 @@ class Reason(StrEnum):
 
     NONDETERMINISTIC = "nondeterministic"
     REFERENCE_FAILS = "reference_fails"
+    TRIVIAL_BODY_PASSES = "tests_pass_a_trivial_body"
 
 
 NONDETERMINISTIC, REFERENCE_FAILS = Reason.NONDETERMINISTIC.value, Reason.REFERENCE_FAILS.value
@@ -86,9 +89,21 @@ class DeterminismGate(Gate):
                 decisions.append(Decision(Reason.NONDETERMINISTIC, difference))
             elif not runs[0].passed:
                 decisions.append(Decision(Reason.REFERENCE_FAILS, runs[0].reason))
+            elif (passing := self._trivial_pass(problem)) is not None:
+                decisions.append(Decision(Reason.TRIVIAL_BODY_PASSES, f"`{passing.strip()}` passes every test"))
             else:
                 decisions.append(Decision(detail=f"{self.runs} runs agree"))
         return decisions
+
+    def _trivial_pass(self, problem: Problem) -> str | None:
+        """The first trivial body (``trivial_bodies``) that passes every test of a function problem, or None."""
+        if problem.kind != "function" or not problem.entry_point:
+            return None
+        bodies = trivial_bodies(problem.prompt, problem.entry_point, problem.solution)
+        if not bodies:
+            return None
+        verdicts = execute(problem, bodies, session=self.sessions[0], limits=self.limits)
+        return next((body for body, verdict in zip(bodies, verdicts, strict=True) if verdict.passed), None)
 
     def close(self) -> None:
         """Stop the sandboxes."""

@@ -100,3 +100,12 @@ def lazy_factor(n):
     from .units import CM_PER_INCH
 
     return n * CM_PER_INCH
+
+
+def safe_text(obj):
+    """str(obj), or a placeholder when str() fails: the suite only ever passes printable objects."""
+    try:
+        text = str(obj)
+    except Exception:
+        text = "<unprintable>"
+    return text
