@@ -81,10 +81,6 @@ class CallTracker:
         """A recorded frame's return event: a result, or an unwind to resolve later."""
         if frame.f_code.co_code[frame.f_lasti] in RETURN_OPS:
             outcome: Outcome = {"result": self.collector.snapshot(value)}
-            if "_held" in call:
-                changed = self.collector.args_after(call)
-                if changed:
-                    outcome["args_after"] = changed
             if "_self" in call:
                 if function.qualname.endswith(".__init__"):
                     self.collector.link_init(call, frame.f_code)

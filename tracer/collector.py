@@ -34,12 +34,13 @@ CO_VARARGS = inspect.CO_VARARGS
 CO_VARKEYWORDS = inspect.CO_VARKEYWORDS
 MAX_ERRORS = 1000
 ATTEMPTS_PER_PAIR = 20  # stop looking at a function after K * this many calls
-# Past K pairs a function is still watched (up to K * ATTEMPTS_PER_PAIR calls) while it has shown fewer than
+# Past K pairs a function is still watched while it has shown fewer than
 # MORE_OUTCOMES outcomes or fewer than MIN_EXACT exact pairs: a call with an outcome not seen yet (the first
 # ``False``, the first ``ValueError``) or, until MIN_EXACT, an exact pair is still written. The first K calls
 # of a validator often all pass; its tests need the one that fails.
 MORE_OUTCOMES = 6
 MIN_EXACT = 3
+WATCH_PAST_K = 4  # ... but for at most K * this many calls in all (watching costs a snapshot per call)
 # Containers an argument may be changed in place through (and objects of the project's classes, snapshot by
 # their attributes): their state after the call is recorded when it changed (``args_after``), so a function
 # that sorts a list in place has something to be tested on.
@@ -78,7 +79,7 @@ def _kind(code: CodeType) -> str:
 
 def outcome_key(outcome: Outcome) -> str:
     """What a call's outcome shows, for telling a new one from those seen: the exception's type, or the
-    encoded result (its type when it does not encode or is long)."""
+    encoded result (its type, or its wire tag, when it does not encode or is more than a short scalar)."""
     if "raised" in outcome:
         return f"raised:{outcome['raised'].get('type')}"
     if "result" not in outcome:
@@ -86,8 +87,10 @@ def outcome_key(outcome: Outcome) -> str:
     result = outcome["result"]
     if "v" not in result:
         return f"unencoded:{result.get('u')}"
-    text = json.dumps(result["v"], sort_keys=True, default=repr)
-    return text if len(text) <= 64 else f"long:{type(result['v']).__name__}"
+    value = result["v"]  # a scalar by its value, anything larger by its type: this runs on every call
+    if value is None or type(value) in (bool, int, float) or (type(value) is str and len(value) <= 64):
+        return f"{type(value).__name__}:{value!r}"
+    return f"long:{type(value).__name__}:{next(iter(value), '') if type(value) is dict else ''}"
 
 
 def _exact(call: Call, outcome: Outcome) -> bool:
@@ -248,10 +251,10 @@ class Collector:
             return
         inits[key] = [ref, args, 0]
 
-    def args_after(self, call: Call) -> list:
-        """[name, snapshot] of each container argument whose snapshot changed during the call."""
+    def args_after(self, call: Call, held: dict) -> list:
+        """[name, snapshot] of each container argument (``held``: name -> object) whose snapshot changed."""
         before = {name: value for name, _, value in call["args"]}
-        after = [[name, self.snapshot(obj)] for name, obj in call["_held"].items()]
+        after = [[name, self.snapshot(obj)] for name, obj in held.items()]
         return [[name, value] for name, value in after if value != before[name]]
 
     def state_after(self, call: Call) -> dict | None:
@@ -263,34 +266,45 @@ class Collector:
     def finish(self, function: Function, call: Call, outcome: Outcome) -> str:
         """Pair a call with its outcome and write it if the pair is new; retire full functions.
 
-        Returns the pair's key (hex), which the record carries as ``pair`` and a linked test names."""
+        Returns the pair's key (hex), which the record carries as ``pair`` and a linked test names;
+        "" for a call past K pairs that shows nothing new (it is not written, so nothing can name it)."""
+        held = call.get("_held")
         call = {name: value for name, value in call.items() if not name.startswith("_")}
-        key = hashlib.blake2b(
-            json.dumps([call, outcome], sort_keys=True, default=repr).encode(), digest_size=12
-        ).digest()
-        pair = key.hex()
         shown = outcome_key(outcome)
         exact = _exact(call, outcome)
         with self.lock:
             function.calls += 1
-            if key not in function.seen and (
-                    len(function.seen) < self.max_pairs
-                    or (shown not in function.outcomes and len(function.outcomes) < MORE_OUTCOMES)
-                    or (exact and function.exact < MIN_EXACT)):
-                function.seen.add(key)
-                function.outcomes.add(shown)
-                function.exact += exact
-                try:
-                    self._write({
-                        "file": function.file, "line": function.line, "qualname": function.qualname,
-                        "kind": function.kind, **call, **outcome, "pair": pair,
-                    })
-                except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
-                    self.error(exc)
+            wanted = len(function.seen) < self.max_pairs or (
+                shown not in function.outcomes and len(function.outcomes) < MORE_OUTCOMES) or (
+                exact and function.exact < MIN_EXACT)
             full = len(function.seen) >= self.max_pairs and (
-                len(function.outcomes) >= MORE_OUTCOMES and function.exact >= MIN_EXACT)
+                function.calls >= self.max_pairs * WATCH_PAST_K
+                or (len(function.outcomes) >= MORE_OUTCOMES and function.exact >= MIN_EXACT))
             if full or function.calls >= self.max_pairs * ATTEMPTS_PER_PAIR:
                 function.done = True
+        if not wanted:
+            return ""
+        key = hashlib.blake2b(
+            json.dumps([call, outcome], sort_keys=True, default=repr).encode(), digest_size=12
+        ).digest()
+        pair = key.hex()
+        with self.lock:
+            if key in function.seen:
+                return pair
+            function.seen.add(key)
+            function.outcomes.add(shown)
+            function.exact += exact
+        if held:  # only for a pair that is written: a second snapshot of each container argument
+            changed = self.args_after(call, held)
+            if changed:
+                outcome = {**outcome, "args_after": changed}
+        try:
+            self._write({
+                "file": function.file, "line": function.line, "qualname": function.qualname,
+                "kind": function.kind, **call, **outcome, "pair": pair,
+            })
+        except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
+            self.error(exc)
         return pair
 
     def _write(self, record: Record) -> None:

@@ -72,10 +72,6 @@ class Recorder(Protocol):
         """The encoded state of a method's ``self`` after the call, or None."""
         ...
 
-    def args_after(self, call: Call) -> list:
-        """[name, snapshot] of each container argument the call changed."""
-        ...
-
     def finish(self, function: Function, call: Call, outcome: Outcome) -> str:
         """Pair a call with its outcome and keep it if new; returns the pair's key."""
         ...
