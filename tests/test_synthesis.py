@@ -13,6 +13,7 @@ from pipelines.gates import determinism
 from pipelines.problems import synthesis
 from pipelines.problems.methods import class_prompt, find_method
 from pipelines.problems.project import load_module
+from pipelines.problems.records import read_records
 from pipelines.problems.standalone import Reason as Standalone
 from pipelines.problems.synthesis import Origin, Reason, SynthesisSettings, choose_tests, synthesise, to_test
 from sandbox import wire
@@ -588,3 +589,11 @@ def test_a_class_whose_first_member_is_decorated_keeps_one_copy_of_the_decorator
     prompt, solution = class_prompt(module, method, set())
     assert prompt.count("@staticmethod") == 1 and prompt.endswith('"""Twice the unit of y."""\n')
     assert solution == "        z = self.unit(y)\n        return z * 2\n"
+
+
+def test_a_line_that_is_not_a_record_costs_that_line_only(tmp_path: Path) -> None:
+    good = {"file": "/p/m.py", "qualname": "f", "line": 1, "kind": "function", "args": [], "result": {"v": 1}}
+    (tmp_path / "records-1-a.jsonl").write_text(
+        json.dumps(good) + "\n\x00\x00\x00{\"fi\n" + json.dumps({"summary": {"records": 1}}) + "\n"
+        + json.dumps({**good, "result": {"v": 2}}) + "\n")
+    assert [r["result"] for r in read_records(tmp_path)[("/p/m.py", "f", 1)]] == [{"v": 1}, {"v": 2}]

@@ -298,13 +298,14 @@ class Collector:
             changed = self.args_after(call, held)
             if changed:
                 outcome = {**outcome, "args_after": changed}
-        try:
-            self._write({
-                "file": function.file, "line": function.line, "qualname": function.qualname,
-                "kind": function.kind, **call, **outcome, "pair": pair,
-            })
-        except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
-            self.error(exc)
+        with self.lock:  # one writer at a time: threads share this process's text file
+            try:
+                self._write({
+                    "file": function.file, "line": function.line, "qualname": function.qualname,
+                    "kind": function.kind, **call, **outcome, "pair": pair,
+                })
+            except Exception as exc:  # noqa: BLE001 - an unwritable output must not break the suite
+                self.error(exc)
         return pair
 
     def _write(self, record: Record) -> None:

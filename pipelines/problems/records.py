@@ -19,11 +19,17 @@ from sandbox.types import FunctionTest
 
 
 def read_records(records_dir: str | Path) -> dict[tuple[str, str, int], list[dict]]:
-    """Records grouped by (file, qualname, first line)."""
+    """Records grouped by (file, qualname, first line). A line that is not a record (a suite killed while
+    the tracer wrote) is skipped: it costs that call, not the project."""
     grouped: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
     for path in sorted(Path(records_dir).glob("*.jsonl")):
         for line in path.read_text(errors="replace").splitlines():
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or not ({"file", "qualname", "line"} <= record.keys()):
+                continue
             if "summary" not in record:
                 grouped[(record["file"], record["qualname"], record["line"])].append(record)
     return grouped
