@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pipelines.problem import Problem
 from pipelines.problems.records import lines_of
+from pipelines.problems.standalone import first_line
 
 CLASS_SPLIT = "class_turns_apart"
 NOT_LAID_OUT = "turn_prompt_not_found"
@@ -39,10 +40,6 @@ def class_in(qualname: str) -> str:
 def class_of(problem: Problem) -> str:
     """The class a method problem belongs to, "" for a function problem."""
     return class_in(problem.entry_point or "")
-
-
-def _first_line(node: ast.stmt) -> int:
-    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
 
 
 def _function_text(problem: Problem) -> TurnText:
@@ -72,12 +69,12 @@ def _class_turn(problem: Problem, later: set[str]) -> TurnText:
     """The first turn of a class: the class without the methods of ``later`` turns, the target last."""
     node = _class_node(problem)
     lines = lines_of(problem.prompt)
-    start = _first_line(node)
+    start = first_line(node)
     dropped: set[int] = set()  # 1-based line numbers left out
     for member in node.body[:-1]:
         named = isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and member.name in later
         if named or (not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and _names(member) & later):
-            first = _first_line(member)
+            first = first_line(member)
             dropped.update(range(first, member.end_lineno + 1))
             if first - 2 >= 0 and not lines[first - 2].strip():
                 dropped.add(first - 1)  # the blank line before it
@@ -90,7 +87,7 @@ def _later_method_turn(problem: Problem) -> TurnText:
     node = _class_node(problem)
     lines = lines_of(problem.prompt)
     target = node.body[-1]
-    return TurnText("".join(lines[:_first_line(node) - 1]).rstrip("\n"), "".join(lines[_first_line(target) - 1:]),
+    return TurnText("".join(lines[:first_line(node) - 1]).rstrip("\n"), "".join(lines[first_line(target) - 1:]),
                     problem.solution, node.name)
 
 

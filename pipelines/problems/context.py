@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pipelines.problems.namespaces import TYPES_IMPORT, ModuleRef, loads, module_reads, namespaces_of
 from pipelines.problems.standalone import (
     BUILTIN_NAMES,
+    DEFINITIONS,
     FORBIDDEN_BUILTINS,
     FORBIDDEN_MODULES,
     HARMLESS_NAMES,
@@ -17,10 +18,13 @@ from pipelines.problems.standalone import (
     Module,
     Reason,
     attribute_problem,
+    class_text,
+    class_with_body,
     free_names,
     global_writes,
     import_module_of,
     live_statements,
+    source_text,
     type_names,
     walk_live,
 )
@@ -67,13 +71,8 @@ class Context:
         lines = self.owners[id(statement)].lines
         left_out = self.trims.get(id(statement))
         if not left_out:
-            return "".join(lines[_first_line(statement) - 1 : statement.end_lineno]).rstrip() + "\n"
-        body = statement.body  # type: ignore[attr-defined]
-        parts = ["".join(lines[_first_line(statement) - 1 : _first_line(body[0]) - 1])]
-        for member in _kept(statement, left_out).body:  # type: ignore[arg-type]
-            gap = "\n" if len(parts) > 1 and isinstance(member, _DEFINITIONS) else ""
-            parts.append(gap + "".join(lines[_first_line(member) - 1 : member.end_lineno]).rstrip() + "\n")
-        return "".join(parts)
+            return source_text(lines, statement)
+        return class_text(lines, statement, _kept(statement, left_out).body)  # type: ignore[arg-type]
 
     def size(self) -> int:
         """Lines of the context's statements as the prompt gives them."""
@@ -85,7 +84,7 @@ class Context:
 
     def render(self) -> str:
         """The context as prompt text, in its order (each module's own order kept), repeated imports once."""
-        definitions = _DEFINITIONS
+        definitions = DEFINITIONS
         parts: list[str] = ["from __future__ import annotations\n"] if self.future else []
         if self.namespaces:
             parts.append("import types\n")
@@ -105,18 +104,10 @@ class Context:
         return "".join(parts).strip("\n") + "\n" if parts else ""
 
 
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _first_line(statement: ast.stmt) -> int:
-    return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
-
-
 def _kept(cls: ast.ClassDef, left_out: frozenset[str]) -> ast.ClassDef:
     """The class without the methods named in ``left_out``."""
-    body = [s for s in cls.body if not (isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out)]
-    return ast.copy_location(ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=body,
-                                          decorator_list=cls.decorator_list, type_params=[]), cls)
+    return class_with_body(cls, [s for s in cls.body if not (
+        isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out)])
 
 
 def _attributes(node: ast.AST) -> set[str]:
@@ -418,15 +409,12 @@ def _project_import_inside(code: ast.FunctionDef | ast.AsyncFunctionDef, module:
     when ``code`` is not ``own`` (it wraps a class or a block of the context, whose methods may never run)."""
     if not own:
         return ""
-    for node in walk_live(code):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for inner in walk_live(node):
-            if isinstance(inner, ast.ImportFrom) and (inner.level or _from_project(inner, module) is not None):
-                return f"{inner.module or '.'} (imported inside {node.name})"
-            if isinstance(inner, ast.Import) and any(alias.name.split(".")[0] in _project_top(module)
-                                                     for alias in inner.names):
-                return f"{inner.names[0].name} (imported inside {node.name})"
+    for inner in walk_live(code):
+        if isinstance(inner, ast.ImportFrom) and (inner.level or _from_project(inner, module) is not None):
+            return f"{inner.module or '.'} (imported inside {code.name})"
+        if isinstance(inner, ast.Import) and any(alias.name.split(".")[0] in _project_top(module)
+                                                 for alias in inner.names):
+            return f"{inner.names[0].name} (imported inside {code.name})"
     return ""
 
 

@@ -21,7 +21,7 @@ from enum import StrEnum
 from pipelines.problem import Problem, Provenance
 from pipelines.problems.context import Context, context_for
 from pipelines.problems.records import serialisable, to_test
-from pipelines.problems.standalone import MUTATORS, Module
+from pipelines.problems.standalone import MUTATORS, Module, class_text, class_with_body, first_line
 from sandbox.types import FunctionTest
 
 MAX_CLASS_LINES = 400
@@ -60,10 +60,6 @@ class Method:
     kind: str  # method, staticmethod or classmethod
 
 
-def _first_line(node: ast.stmt) -> int:
-    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-
-
 def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     """The statements after the docstring."""
     has_doc = ast.get_docstring(function) is not None and isinstance(function.body[0], ast.Expr)
@@ -90,7 +86,7 @@ def find_method(module: Module, qualname: str, line: int) -> Method | str:
     function = None
     if cls is not None:
         found = [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == name
-                 and _first_line(s) == line]
+                 and first_line(s) == line]
         function = found[-1] if found else None
     if cls is None or function is None:
         return "source_not_found"
@@ -205,7 +201,7 @@ def _kept_members(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunction
 
 def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
     """Lines of the class with only ``kept`` in its body."""
-    return _first_line(cls.body[0]) - _first_line(cls) + sum(s.end_lineno - _first_line(s) + 1 for s in kept)
+    return first_line(cls.body[0]) - first_line(cls) + sum(s.end_lineno - first_line(s) + 1 for s in kept)
 
 
 def class_context(method: Method, module: Module,
@@ -230,7 +226,7 @@ def class_context(method: Method, module: Module,
         alone = context_for(_wrapped(cls, [member]), module)
         if not alone.ok:
             left_out[member.name] = f"{alone.reason}: {alone.detail}"
-    large = cls.end_lineno - _first_line(cls) + 1 > MAX_CLASS_LINES
+    large = cls.end_lineno - first_line(cls) + 1 > MAX_CLASS_LINES
     if large:
         _leave_unreached(cls, method.function, left_out, dunders=True)
     used = _reachable(cls, method.function, dunders=False) & set(left_out)  # what the target and constructor reach
@@ -245,8 +241,7 @@ def class_context(method: Method, module: Module,
     size = _size(cls, kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
-    reduced = ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=kept,
-                           decorator_list=cls.decorator_list, type_params=[])
+    reduced = class_with_body(cls, kept)
     context = context_for(_wrapped(cls, [*header, reduced]), module, needs=needs)
     if not context.ok:
         return context.reason, context.detail
@@ -343,28 +338,18 @@ def method_tests(records: list[dict], method: Method, by_state: bool = True,
     return tests, outcome_ok
 
 
-def _text(module: Module, node: ast.stmt) -> str:
-    return "".join(module.lines[_first_line(node) - 1 : node.end_lineno]).rstrip() + "\n"
-
-
 def class_prompt(module: Module, method: Method, skipped: set[int]) -> tuple[str, str] | str:
     """(the class with the target moved last, cut after its docstring; the target's body), or a reason."""
     cls, function = method.cls, method.function
     lines = module.lines
     if function.body[0].lineno == function.lineno:
         return "body_on_the_def_line"
-    header = "".join(lines[_first_line(cls) - 1 : _first_line(cls.body[0]) - 1])
-    members = []
-    for statement in cls.body:
-        if statement is function or id(statement) in skipped:
-            continue
-        gap = "\n" if members and isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else ""
-        members.append(gap + _text(module, statement))
+    members = [s for s in cls.body if s is not function and id(s) not in skipped]
     has_doc = ast.get_docstring(function) is not None and isinstance(function.body[0], ast.Expr)
     head_end = function.body[0].end_lineno if has_doc else function.body[0].lineno - 1
-    signature = "".join(lines[_first_line(function) - 1 : head_end])
+    signature = "".join(lines[first_line(function) - 1 : head_end])
     solution = "".join(lines[head_end : function.end_lineno])
-    prompt = header + "".join(members) + ("\n" if members else "") + signature
+    prompt = class_text(lines, cls, members) + ("\n" if members else "") + signature
     return prompt, solution if solution.endswith("\n") else solution + "\n"
 
 

@@ -306,6 +306,34 @@ def _version_of(node: ast.expr) -> object:
     return None
 
 
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def first_line(node: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+
+
+def source_text(lines: list[str], node: ast.stmt) -> str:
+    """A statement's source (decorators included) from its module's lines, ending in one newline."""
+    return "".join(lines[first_line(node) - 1 : node.end_lineno]).rstrip() + "\n"
+
+
+def class_text(lines: list[str], cls: ast.ClassDef, members: list[ast.stmt]) -> str:
+    """A class's header (decorators and ``class`` line) followed by ``members`` of its body, a blank line
+    before each definition after the first: a class shown with some of its members."""
+    parts = ["".join(lines[first_line(cls) - 1 : first_line(cls.body[0]) - 1])]
+    for member in members:
+        parts.append(("\n" if len(parts) > 1 and isinstance(member, DEFINITIONS) else "") + source_text(lines, member))
+    return "".join(parts)
+
+
+def class_with_body(cls: ast.ClassDef, body: list[ast.stmt]) -> ast.ClassDef:
+    """A copy of the class (name, bases, decorators, place) with another body."""
+    return ast.copy_location(ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=body,
+                                          decorator_list=cls.decorator_list, type_params=[]), cls)
+
+
 def static_test(test: ast.expr) -> bool | None:
     """The value of a test on the Python version (``sys.version_info < (3, 0)``) or of ``TYPE_CHECKING``
     (``typing.TYPE_CHECKING``, ``t.TYPE_CHECKING``: false whenever code runs), or None for any other test."""

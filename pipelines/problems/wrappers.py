@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from pipelines.problems.standalone import static_test
+from pipelines.problems.standalone import DEFINITIONS, static_test
 
 
 def class_as_function(statement: ast.ClassDef) -> ast.FunctionDef:
@@ -30,9 +30,6 @@ def block_as_function(statement: ast.If | ast.Try) -> ast.FunctionDef:
     return ast.fix_missing_locations(wrapper)
 
 
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
 def _outermost_exprs(statement: ast.stmt) -> tuple[list[ast.expr], list[ast.stmt]]:
     """The expressions of a block that read names: tests, assigned values, call arguments (of the branches
     that run: ``if sys.version_info < (3,): _range = xrange`` reads no ``xrange`` on Python 3); and the
@@ -42,7 +39,7 @@ def _outermost_exprs(statement: ast.stmt) -> tuple[list[ast.expr], list[ast.stmt
     stack: list[ast.AST] = [statement]
     while stack:
         node = stack.pop()
-        if isinstance(node, _DEFINITIONS):
+        if isinstance(node, DEFINITIONS):
             definitions.append(node)
             continue
         if isinstance(node, ast.If):
