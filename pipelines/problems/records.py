@@ -28,9 +28,7 @@ def read_records(records_dir: str | Path) -> dict[tuple[str, str, int], list[dic
                 record = json.loads(line)
             except ValueError:
                 continue
-            if not isinstance(record, dict) or not ({"file", "qualname", "line"} <= record.keys()):
-                continue
-            if "summary" not in record:
+            if isinstance(record, dict) and {"file", "qualname", "line"} <= record.keys():  # not a summary either
                 grouped[(record["file"], record["qualname"], record["line"])].append(record)
     return grouped
 
@@ -98,14 +96,21 @@ def _shape(value: object) -> str:
     return type(value).__name__
 
 
+def echoed(test: FunctionTest) -> set[int]:
+    """Positions of the arguments a test expects back unchanged as its value (none when it raises or checks
+    state or arguments after the call)."""
+    if test.raises or test.state_after is not None or test.args_after is not None:
+        return set()
+    expected = json.dumps(test.expected, sort_keys=True)
+    return {index for index, arg in enumerate(test.args) if json.dumps(arg, sort_keys=True) == expected}
+
+
 def _outcome(test: FunctionTest) -> str:
     """A coarse class of what a test expects: an exception, an argument back, None, or another value."""
     if test.raises:
         return "!"
-    if test.args_after is None and test.state_after is None:
-        expected = json.dumps(test.expected, sort_keys=True)
-        if any(json.dumps(arg, sort_keys=True) == expected for arg in test.args):
-            return "="
+    if echoed(test):
+        return "="
     return "None" if test.expected is None else "value"
 
 

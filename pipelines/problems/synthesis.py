@@ -35,6 +35,7 @@ from pipelines.problems.methods import (
 from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
+    echoed,
     lines_of,
     localise_test,
     read_records,
@@ -185,13 +186,8 @@ def imported_classes(module: Module) -> dict[str, tuple[Module, ast.stmt]]:
 
 def _echoed_argument(tests: list[FunctionTest]) -> int | None:
     """The position of an argument every test expects back unchanged (and no state), else None."""
-    if any(t.raises or t.state_after is not None or t.args_after is not None for t in tests) or not tests:
-        return None
-    arity = min(len(t.args) for t in tests)
-    for index in range(arity):
-        if all(json.dumps(t.args[index], sort_keys=True) == json.dumps(t.expected, sort_keys=True) for t in tests):
-            return index
-    return None
+    common = set.intersection(*(echoed(t) for t in tests)) if tests else set()
+    return min(common) if common else None
 
 
 def _function_problem(qualname: str, line: int, records: list[dict], module: Module, origin: Origin, path: str,
