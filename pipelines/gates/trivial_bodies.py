@@ -1,5 +1,5 @@
 """Bodies a model could write without solving the problem: returning an argument, a conversion of
-one, ``self``, ``None``, or nothing. A problem whose tests every such body passes on each test
+one, ``self``, ``None``, or nothing. A problem whose tests one such body passes, every test of them,
 cannot tell a solution from a stub, so the determinism gate drops it (``tests_pass_a_trivial_body``).
 
 The recorded calls come from the project's common path; for a function like ``_safe_str(obj)`` whose
