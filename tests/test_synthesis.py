@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.gates import determinism
 from pipelines.problems import synthesis
-from pipelines.problems.methods import class_prompt, find_method
+from pipelines.problems.methods import class_prompt, find_method, self_reads
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records
 from pipelines.problems.standalone import Reason as Standalone
@@ -62,16 +62,18 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             for items in ([1, 2, 1, 3], ["a", "a"], [], [5], [2, 2, 2, 1, 1]):
                 t.dedupe_in_place(items)
             for owner, amounts in (("ann", (5, 20)), ("bob", (100,)), ("cy", (1, 2, 3)), ("dee", (-4,))):
-                # Accounts hold a bound method (no encoding): each call is the first on a fresh object,
-                # so its test calls the class with the recorded constructor arguments.
+                # Accounts hold a bound method (no encoding): a call that is the first on a fresh object is
+                # tested by calling the class with the recorded constructor arguments.
                 g.Account(owner, balance=10).projected(len(amounts))
                 for amount in amounts:
                     with contextlib.suppress(g.LedgerError):
                         g.Account(owner, balance=10 * amount).deposit(amount)
                 g.Account(owner, balance=sum(amounts) * 10).level()
-                spent = g.Account(owner)
+                g.Account(owner, balance=len(amounts)).statement()
+                spent = g.Account(owner, balance=len(owner) * 50)
                 spent.projected(1)
-                spent.level()  # not the first call and no snapshot: this call cannot be a test
+                spent.level()  # not the first call: built from its attributes but the bound method (never read)
+                spent.statement()  # reads the bound method: this call cannot be a test
             for text in ("12.50", "3", " 7.5 ", "x1", "1.x"):
                 with contextlib.suppress(g.LedgerError):
                     g.Account.parse_amount(text)
@@ -186,7 +188,8 @@ def test_docstring_less_functions_are_kept_and_marked(mined) -> None:
 def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     problems, _ = mined
     assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
-                             "Account.deposit", "Account.projected", "Account.level", "Account.parse_amount",
+                             "Account.deposit", "Account.projected", "Account.level", "Account.statement",
+                             "Account.parse_amount",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
@@ -281,7 +284,11 @@ def test_self_is_rebuilt_from_its_constructor_call_or_its_attributes(mined) -> N
     stretch = problems["Window.stretch"]  # slotted, no weak references: a snapshot of its attributes
     assert {next(iter(t.instance)) for t in stretch.tests} == {"state"}
     assert all(t.expected is None and t.state_after for t in stretch.tests)  # tested on the state it leaves
-    assert len(problems["Account.level"].tests) == 4  # the calls on a used object are left out
+    level = problems["Account.level"]  # the calls on a used object: built from all its attributes but ``fmt``
+    assert {next(iter(t.instance)) for t in level.tests} == {"init", "state"}
+    assert all("fmt" not in wire.decode(t.instance["state"]) for t in level.tests if "state" in t.instance)
+    statement = problems["Account.statement"]  # reads ``fmt``: only the fresh objects' calls are tests
+    assert len(statement.tests) == 4 and {next(iter(t.instance)) for t in statement.tests} == {"init"}
 
 
 def test_static_and_class_methods_are_problems(mined) -> None:
@@ -597,3 +604,21 @@ def test_a_line_that_is_not_a_record_costs_that_line_only(tmp_path: Path) -> Non
         json.dumps(good) + "\n\x00\x00\x00{\"fi\n" + json.dumps({"summary": {"records": 1}}) + "\n"
         + json.dumps({**good, "result": {"v": 2}}) + "\n")
     assert [r["result"] for r in read_records(tmp_path)[("/p/m.py", "f", 1)]] == [{"v": 1}, {"v": 2}]
+
+
+def test_self_reads_follows_members_and_bases_and_gives_up_where_self_escapes(tmp_path: Path) -> None:
+    source = tmp_path / "things.py"
+    source.write_text(
+        "class Base:\n    def helper(self):\n        return self.base_attr\n\n"
+        "class Thing(Base):\n    size = property(lambda self: self.width)\n\n"
+        "    def through(self, x):\n        total = self.helper() + self.size\n        return total + self.a * x\n\n"
+        "    def passes(self):\n        value = self.a\n        return str(self) + value\n\n"
+        "    @staticmethod\n    def alone(self):\n        return self\n\n"
+        "class Dynamic:\n    def __getattr__(self, name):\n        return 1\n\n"
+        "    def read(self):\n        value = self.a\n        return value + 1\n")
+    module = load_module(source, "things")
+    reads = {name: self_reads(find_method(module, name, line), module)
+             for name, line in (("Thing.through", 8), ("Thing.passes", 12), ("Dynamic.read", 24))}
+    assert reads["Thing.through"] == {"helper", "base_attr", "size", "width", "a"}
+    assert reads["Thing.passes"] is None  # ``str(self)`` may read anything
+    assert reads["Dynamic.read"] is None  # a missing attribute is answered by ``__getattr__``

@@ -129,6 +129,13 @@ def test_methods_carry_their_class_and_plain_self(traced) -> None:
     assert classmethod_["class"] == "Point" and "self_plain" not in classmethod_
 
 
+def test_self_with_an_attribute_that_has_no_encoding_keeps_the_others(traced) -> None:
+    _, records, _ = traced
+    (method,) = by_name(records, "Tagged.bump")
+    assert method["self_plain"] is False and method["self_missing"] == ["handle"]
+    assert wire.decode(method["self"]) == {"count": 0} and wire.decode(method["self_after"]) == {"count": 3}
+
+
 def test_unserialisable_values_keep_their_type_and_reason(traced) -> None:
     _, records, _ = traced
     (record,) = by_name(records, "take_opaque")

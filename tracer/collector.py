@@ -24,7 +24,7 @@ from .config import TEST_DIRS, TEST_FILES, Config
 from .engines import choose
 from .links import CallLinks
 from .types import Call, Engine, Function, Outcome, Record
-from .values import plain_state, snapshot
+from .values import partial_state, snapshot
 
 CO_GENERATOR = inspect.CO_GENERATOR
 CO_COROUTINE = inspect.CO_COROUTINE
@@ -214,10 +214,12 @@ class Collector:
                 call["class"] = first.__qualname__
             else:
                 call["class"] = type(first).__qualname__
-                state = plain_state(first, self.max_bytes, self.project_class)
-                call["self_plain"] = state is not None
+                state = partial_state(first, self.max_bytes, self.project_class)
+                call["self_plain"] = state is not None and not state[1]
                 if state is not None:
-                    call["self"] = state["v"]
+                    call["self"] = state[0]
+                    if state[1]:  # the attributes with no encoding: a method that reads none of them still has a test
+                        call["self_missing"] = state[1]
                 call["_self"] = first  # for the state after the call and constructor links; never written
                 link = self.inits.get(id(first))
                 if link is not None and link[0]() is first and not function.qualname.endswith(".__init__"):
@@ -258,10 +260,13 @@ class Collector:
         return [[name, value] for name, value in after if value != before[name]]
 
     def state_after(self, call: Call) -> dict | None:
-        """The encoded state of a method's ``self`` after the call, when it encodes."""
-        obj = call.get("_self")
-        state = plain_state(obj, self.max_bytes, self.project_class) if "_self" in call else None
-        return state["v"] if state is not None else None
+        """The encoded state of a method's ``self`` after the call, when the same attributes encode as before."""
+        if "self" not in call:
+            return None
+        state = partial_state(call["_self"], self.max_bytes, self.project_class)
+        if state is None or state[1] != call.get("self_missing", []):
+            return None
+        return state[0]
 
     def finish(self, function: Function, call: Call, outcome: Outcome) -> str:
         """Pair a call with its outcome and write it if the pair is new; retire full functions.

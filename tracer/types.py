@@ -15,8 +15,9 @@ from types import CodeType, FrameType
 from typing import Any, Protocol
 
 Snapshot = dict[str, Any]  # {"v": encoded value} or {"u": type name, "why": reason}
-# {"args": [[name, kind, Snapshot], ...]}, plus "class", "self_plain", "self" (state) and "init"
-# (constructor arguments, method calls since) for methods; keys starting with "_" are never written
+# {"args": [[name, kind, Snapshot], ...]}, plus "class", "self_plain", "self" (the attributes that encode),
+# "self_missing" (the names of those that do not, if any) and "init" (constructor arguments, method calls
+# since) for methods; keys starting with "_" are never written
 Call = dict[str, Any]
 # {"result": Snapshot} (plus "self_after", a method's encoded state after, and "args_after", [name, Snapshot] of
 # each container argument changed in place), {"raised": {...}} or {"resumes": True}

@@ -243,13 +243,27 @@ def state_of(obj: object) -> dict | None:
     return state
 
 
-def plain_state(obj: object, max_bytes: int, project: Callable[[type], bool] | None = None) -> dict | None:
-    """The encoded attributes of ``obj`` if every one has an exact encoding, else None."""
+def partial_state(obj: object, max_bytes: int,
+                  project: Callable[[type], bool] | None = None) -> tuple[dict, list[str]] | None:
+    """The encoded attributes of ``obj`` that have an exact encoding, and the names of those that have none.
+
+    One attribute that cannot be encoded (a parser holding the whole application, a lock) costs only
+    itself: a method that never reads it can still be tested on an object rebuilt from the others.
+    None when the object has no attributes to read (a foreign ``__dict__``, a hostile ``__getattribute__``).
+    """
     try:
         state = state_of(obj)
     except Exception:  # noqa: BLE001 - a hostile __getattribute__ or __dict__ property
         return None
     if state is None:
         return None
-    encoded = snapshot(state, max_bytes, project)
-    return encoded if "v" in encoded else None
+    budget = _Budget(max_bytes, project)
+    items, missing = [], []
+    for name, value in list(state.items()):
+        left = budget.left
+        try:
+            items.append([_encode(name, budget, 1), _encode(value, budget, 1)])
+        except Exception:  # noqa: BLE001 - no encoding, nested too deep, or a hostile __len__
+            budget.left = left  # what a failed attribute spent is not spent
+            missing.append(name if type(name) is str else repr(name))
+    return {"dict": items}, missing

@@ -299,8 +299,70 @@ def frozen_after_init(cls: ast.ClassDef) -> bool:
     return True
 
 
-def method_tests(records: list[dict], method: Method, by_state: bool = True,
-                 frozen: bool = False, subclasses: bool = False) -> tuple[list[FunctionTest], int]:
+def _bases_in_module(cls: ast.ClassDef, module: Module) -> list[ast.ClassDef]:
+    """The class and its bases defined in the module, transitively (a base found elsewhere is not listed)."""
+    found, pending = [], [cls]
+    while pending and len(found) < 16:
+        current = pending.pop(0)
+        if any(current is c for c in found):
+            continue
+        found.append(current)
+        pending += [base for b in current.bases if (base := module.class_(ast.unparse(b).split("[")[0])) is not None]
+    return found
+
+
+def _first_param(function: ast.AST) -> str | None:
+    if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or not function.args.args:
+        return None
+    if any(ast.unparse(d) == "staticmethod" for d in function.decorator_list):
+        return None
+    return function.args.args[0].arg
+
+
+def self_reads(method: Method, module: Module) -> set[str] | None:
+    """The attributes a method reads or writes on ``self``, itself or through the members of its class (and its
+    bases in the module) that it reaches as ``self.name``; None where that cannot be known: ``self`` used
+    other than as ``self.name`` (passed on, compared, indexed, ``getattr(self, ...)``) or a class with
+    ``__getattr__``. A test may then build ``self`` without the attributes not read (they had no encoding)."""
+    classes = _bases_in_module(method.cls, module)
+    members: dict[str, list[ast.AST]] = {}
+    for cls in classes:
+        for statement in cls.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                if statement.name in ("__getattr__", "__getattribute__"):
+                    return None
+                members.setdefault(statement.name, []).append(statement)
+            elif isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+                for name in _class_level_names(statement):  # ``size = property(_size)``
+                    members.setdefault(name, []).append(statement.value)
+    reads: set[str] = set()
+    pending: list[ast.AST] = [method.function]
+    done: set[int] = set()
+    while pending:
+        member = pending.pop()
+        if id(member) in done:
+            continue
+        done.add(id(member))
+        param = _first_param(member)
+        if param is None:  # a class-level value (``property(lambda self: self.width)``): every name and attribute
+            names = {n.id for n in ast.walk(member) if isinstance(n, ast.Name)}
+            attributes = {n.attr for n in ast.walk(member) if isinstance(n, ast.Attribute)}
+            reads |= attributes
+            pending += [m for name in sorted(names | attributes) for m in members.get(name, [])]
+            continue
+        through = {id(n.value) for n in ast.walk(member) if isinstance(n, ast.Attribute)
+                   and isinstance(n.value, ast.Name) and n.value.id == param}
+        if any(isinstance(n, ast.Name) and n.id == param and id(n) not in through for n in ast.walk(member)):
+            return None
+        for node in ast.walk(member):
+            if isinstance(node, ast.Attribute) and id(node.value) in through:
+                reads.add(node.attr)
+                pending += members.get(node.attr, [])
+    return reads
+
+
+def method_tests(records: list[dict], method: Method, by_state: bool = True, frozen: bool = False,
+                 subclasses: bool = False, reads: set[str] | None = None) -> tuple[list[FunctionTest], int]:
     """Data tests of the calls whose object can be rebuilt, and how many calls had a usable outcome.
 
     ``by_state`` False (a class that is not only its attributes) keeps to constructor calls and
@@ -309,6 +371,8 @@ def method_tests(records: list[dict], method: Method, by_state: bool = True,
     on objects of a subclass (the method is inherited, so its code ran): the test builds an object of
     this class with that object's attributes. A subclass's overrides and class attributes are not
     there, so where they mattered the reference fails the test, and the determinism reruns drop it.
+    ``reads`` (``self_reads``) lets an object some of whose attributes had no encoding be built from
+    the others, when the method reads none of those.
     """
     class_name = method.cls.name
     changes = by_state and any("self" in r and "self_after" in r and r["self"] != r["self_after"] for r in records)
@@ -326,14 +390,20 @@ def method_tests(records: list[dict], method: Method, by_state: bool = True,
         instance = None
         if method.kind == "method":
             init = record.get("init")
-            if by_state and "self" in record:  # exact at call time, whatever happened to the object before
+            missing = record.get("self_missing")
+            built = init and (init["after"] == 0 or frozen) and all("v" in value for _, _, value in init["args"])
+            if by_state and "self" in record and not missing:  # exact at call time, whatever happened to it before
                 instance = {"state": record["self"]}
-            elif init and (init["after"] == 0 or frozen) and all("v" in value for _, _, value in init["args"]):
+            elif built:
                 instance = _init_test(init)
+            elif by_state and "self" in record and reads is not None and not reads & set(missing):
+                instance = {"state": record["self"]}  # without attributes the method does not read
             else:
                 continue
         test = to_test(call)
-        after = record.get("self_after") if changes and "result" in record else None
+        # an object built by its constructor has the attributes a partial state lacks: its state after has no encoding
+        whole_after = "state" in (instance or {}) or not record.get("self_missing")
+        after = record.get("self_after") if changes and "result" in record and whole_after else None
         tests.append(dataclasses.replace(test, instance=instance, state_after=after))
     return tests, outcome_ok
 

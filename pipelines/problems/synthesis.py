@@ -31,6 +31,7 @@ from pipelines.problems.methods import (
     frozen_after_init,
     method_tests,
     plain,
+    self_reads,
 )
 from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
@@ -211,9 +212,11 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
         reason, _, detail = found.partition(":")
         return None, reason, detail
     by_state, frozen = plain(found.cls, module), frozen_after_init(found.cls)
-    tests, outcome_ok = method_tests(records, found, by_state=by_state, frozen=frozen)
+    reads = self_reads(found, module) if any("self_missing" in r for r in records) else None
+    tests, outcome_ok = method_tests(records, found, by_state=by_state, frozen=frozen, reads=reads)
     if len(tests) < settings.min_calls:  # too few on objects of the class itself: those of its subclasses too
-        tests, outcome_ok = method_tests(records, found, by_state=by_state, frozen=frozen, subclasses=True)
+        tests, outcome_ok = method_tests(records, found, by_state=by_state, frozen=frozen, subclasses=True,
+                                         reads=reads)
     if len(tests) < settings.min_calls:
         why = Reason.FEW_CALLS if outcome_ok < settings.min_calls else MethodReason.NO_INSTANCE
         return None, why, f"{len(tests)} of {len(records)}"

@@ -56,6 +56,18 @@ class Opaque:
         raise RuntimeError("repr is broken")
 
 
+class Tagged:
+    """A counter that also holds an attribute with no encoding."""
+
+    def __init__(self):
+        self.handle = object()
+        self.count = 0
+
+    def bump(self, by):
+        self.count += by
+        return self.count
+
+
 def take_opaque(value):
     return value
 

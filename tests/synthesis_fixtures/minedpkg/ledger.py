@@ -54,6 +54,11 @@ class Account:
             value += value * self.rate
         return value.quantize(decimal.Decimal("0.01"))
 
+    def statement(self):
+        """The owner and the balance with two decimals, as ``owner: 12.00``."""
+        text = self.fmt(self.balance)
+        return f"{self.owner}: {text}"
+
     def level(self):
         """Level.HIGH when the balance is at least 100, else Level.LOW."""
         if self.balance >= 100:
