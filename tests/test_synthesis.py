@@ -77,6 +77,9 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             for text in ("12.50", "3", " 7.5 ", "x1", "1.x"):
                 with contextlib.suppress(g.LedgerError):
                     g.Account.parse_amount(text)
+            for items in ([3, 1, 2], [5], [9, 9, 1, 4]):
+                for n in (1, 2):
+                    g.Crate(items).heaviest(n)
             for owner, days in (("a", 1), ("bb", 10), ("ccc", 50)):
                 g.Account.opening(owner, days)
             for day, hours in ((1, 5), (2, 30), (28, 1)):
@@ -189,7 +192,7 @@ def test_every_kept_reference_passes_its_tests_in_the_sandbox(mined) -> None:
     problems, _ = mined
     assert set(problems) >= {"vowel_heavy", "triangle", "no_doc", "unique_letters", "scaled", "week_after",
                              "Account.deposit", "Account.projected", "Account.level", "Account.statement",
-                             "Account.parse_amount",
+                             "Account.parse_amount", "Crate.heaviest",
                              "Account.opening", "Window.end", "Window.span", "Window.stretch",
                              "Window.shifted", "longest", "word_score", "mode", "Grader.grade", "Grader.label",
                              "uses_other", "describe", "Shelf.widest", "Shelf.count_over", "Shelf.fits", "inches_of",
@@ -622,3 +625,12 @@ def test_self_reads_follows_members_and_bases_and_gives_up_where_self_escapes(tm
     assert reads["Thing.through"] == {"helper", "base_attr", "size", "width", "a"}
     assert reads["Thing.passes"] is None  # ``str(self)`` may read anything
     assert reads["Dynamic.read"] is None  # a missing attribute is answered by ``__getattr__``
+
+
+def test_base_class_members_that_need_a_file_stay_out_with_what_reaches_them(mined) -> None:
+    problems, _ = mined
+    problem = problems["Crate.heaviest"]
+    assert "class Store:" in problem.prompt and "def count(self):" in problem.prompt
+    for gone in ("def reload(", "def refreshed(", "def __call__("):  # reads a file; reaches it; reaches it
+        assert gone not in problem.prompt
+    assert problem.meta["members_left_out"] == ["__call__"]

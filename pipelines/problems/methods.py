@@ -19,9 +19,10 @@ import dataclasses
 from enum import StrEnum
 
 from pipelines.problem import Problem, Provenance
-from pipelines.problems.context import Context, context_for
+from pipelines.problems.context import Context, context_for, definition_of
 from pipelines.problems.records import serialisable, to_test
 from pipelines.problems.standalone import MUTATORS, Module, class_text, class_with_body, first_line
+from pipelines.problems.standalone import Reason as Standalone
 from sandbox.types import FunctionTest
 
 MAX_CLASS_LINES = 400
@@ -204,6 +205,56 @@ def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
     return first_line(cls.body[0]) - first_line(cls) + sum(s.end_lineno - first_line(s) + 1 for s in kept)
 
 
+def _project_bases(cls: ast.ClassDef, module: Module) -> list[tuple[Module, ast.ClassDef]]:
+    """The project's classes that ``cls`` derives from, transitively, each with the module that defines it."""
+    found: list[tuple[Module, ast.ClassDef]] = []
+    pending = [(module, cls)]
+    while pending and len(found) < 16:
+        where, current = pending.pop(0)
+        for base in current.bases:
+            definition = definition_of(ast.unparse(base).split("[")[0], where)
+            if definition is not None and isinstance(definition[1], ast.ClassDef) and not any(
+                    definition[1] is known for _, known in found):
+                found.append((definition[0], definition[1]))
+                pending.append((definition[0], definition[1]))
+    return found
+
+
+def _functions(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _unfit_base_members(method: Method, module: Module, left_out: dict[str, str]) -> dict[int, frozenset[str]] | None:
+    """Trims (``context_for``'s) of the class's project bases: the methods that are not standalone alone (a
+    fallback to an optional backend that reads a file), and those of the bases or of the class that reach
+    one of them by name, transitively; the class's own go into ``left_out``. None when there is nothing to
+    leave out, or when the target or a constructor reaches what must go."""
+    bases = _project_bases(method.cls, module)
+    trims = {id(base): {m.name for m in _functions(base) if m.name not in CONSTRUCTORS
+                        and not context_for(_wrapped(base, [m]), where).ok} for where, base in bases}
+    gone = set().union(*trims.values()) if trims else set()
+    if not gone:
+        return None
+    members = [(method.cls, m) for m in _functions(method.cls) if m.name not in left_out] + [
+        (base, m) for _, base in bases for m in _functions(base) if m.name not in trims[id(base)]]
+    changed = True
+    while changed:
+        changed = False
+        for owner, member in members:
+            reached = {n.attr for n in ast.walk(member) if isinstance(n, ast.Attribute)} & gone
+            if not reached or member.name in (left_out if owner is method.cls else trims[id(owner)]):
+                continue
+            if member is method.function or member.name in CONSTRUCTORS:
+                return None
+            if owner is method.cls:
+                left_out[member.name] = f"reaches {sorted(reached)[0]}, which is left out of a base class"
+            else:
+                trims[id(owner)].add(member.name)
+            gone.add(member.name)
+            changed = True
+    return {key: frozenset(names) for key, names in trims.items() if names}
+
+
 def class_context(method: Method, module: Module,
                   needs: frozenset[str] = frozenset()) -> ClassContext | tuple[str, str]:
     """The context of the class with the members that need what a problem cannot have left out.
@@ -241,8 +292,16 @@ def class_context(method: Method, module: Module,
     size = _size(cls, kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
-    reduced = class_with_body(cls, kept)
-    context = context_for(_wrapped(cls, [*header, reduced]), module, needs=needs)
+    context = context_for(_wrapped(cls, [*header, class_with_body(cls, kept)]), module, needs=needs)
+    if not context.ok and context.reason != Standalone.CONTEXT_TOO_LARGE:  # a base may bring what cannot come
+        fewer = dict(left_out)
+        trims = _unfit_base_members(method, module, fewer)
+        if trims:
+            fewer_kept, fewer_skipped = _kept_members(cls, method.function, fewer)
+            trimmed = context_for(_wrapped(cls, [*header, class_with_body(cls, fewer_kept)]), module, needs=needs,
+                                  trims=trims)
+            if trimmed.ok:
+                context, left_out, skipped = trimmed, fewer, fewer_skipped
     if not context.ok:
         return context.reason, context.detail
     return ClassContext(context, left_out, skipped)

@@ -9,7 +9,7 @@ import enum
 
 from minedpkg.other import SCALE
 
-from .other import clamp
+from .other import Store, clamp
 from .other import clamp as limit
 
 
@@ -156,3 +156,15 @@ class Grader:
         """The grade over the number of cutoffs, as text."""
         reached = self.grade(score)
         return self.formatter(reached, len(self.cutoffs))
+
+
+class Crate(Store):
+    """A store of numbers; its base reads files, which a problem cannot, so those members stay out."""
+
+    def __call__(self, path):
+        return self.reload(path)
+
+    def heaviest(self, n):
+        """The ``n`` largest items, largest first, and how many items there are."""
+        ordered = sorted(self.items, reverse=True)
+        return ordered[:n], self.count()
