@@ -634,3 +634,4 @@ def test_base_class_members_that_need_a_file_stay_out_with_what_reaches_them(min
     for gone in ("def reload(", "def refreshed(", "def __call__("):  # reads a file; reaches it; reaches it
         assert gone not in problem.prompt
     assert problem.meta["members_left_out"] == ["__call__"]
+    assert {next(iter(t.instance)) for t in problem.tests} == {"state"}  # a plain base of another module: plain too

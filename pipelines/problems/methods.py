@@ -168,7 +168,7 @@ def _class_level_names(statement: ast.stmt) -> list[str]:
 
 
 def _leave_unreached(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, left_out: dict[str, str],
-                     dunders: bool) -> None:
+                     dunders: bool, because: str = "a large class") -> None:
     """Leave out of a large class the methods the target does not reach (from its dunders too, or only from
     its constructor: a dunder the reference needs and lacks fails its tests, which the determinism
     reruns see)."""
@@ -176,7 +176,7 @@ def _leave_unreached(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunct
     if not dunders:  # and the dunders of the operators that code uses; what they call in turn is not followed
         reachable |= {name for member in cls.body if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
                       and member.name in reachable for name in _protocol_dunders(member)}
-    why = "a large class" if dunders else "a large class, dunders too"
+    why = because if dunders else f"{because}, dunders too"
     for member in cls.body:
         if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and member.name not in reachable | KEPT_DUNDERS:
             left_out.setdefault(member.name, f"unused: {target.name} does not reach it ({why})")
@@ -205,6 +205,16 @@ def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
     return first_line(cls.body[0]) - first_line(cls) + sum(s.end_lineno - first_line(s) + 1 for s in kept)
 
 
+def _base_class(base: ast.expr, module: Module) -> tuple[Module, ast.ClassDef] | None:
+    """The project class a base expression names, in the module that defines it (followed through imports)."""
+    name = ast.unparse(base).split("[")[0]
+    local = module.class_(name)
+    if local is not None:
+        return module, local
+    definition = definition_of(name, module)
+    return (definition[0], definition[1]) if definition and isinstance(definition[1], ast.ClassDef) else None
+
+
 def _project_bases(cls: ast.ClassDef, module: Module) -> list[tuple[Module, ast.ClassDef]]:
     """The project's classes that ``cls`` derives from, transitively, each with the module that defines it."""
     found: list[tuple[Module, ast.ClassDef]] = []
@@ -212,11 +222,10 @@ def _project_bases(cls: ast.ClassDef, module: Module) -> list[tuple[Module, ast.
     while pending and len(found) < 16:
         where, current = pending.pop(0)
         for base in current.bases:
-            definition = definition_of(ast.unparse(base).split("[")[0], where)
-            if definition is not None and isinstance(definition[1], ast.ClassDef) and not any(
-                    definition[1] is known for _, known in found):
-                found.append((definition[0], definition[1]))
-                pending.append((definition[0], definition[1]))
+            definition = _base_class(base, where)
+            if definition is not None and not any(definition[1] is known for _, known in found):
+                found.append(definition)
+                pending.append(definition)
     return found
 
 
@@ -263,7 +272,9 @@ def class_context(method: Method, module: Module,
     standalone; another method that is not (it reads a file, or an optional third-party backend)
     is left out of the prompt unless the target uses it (through ``self.`` or ``cls.``). A class
     over ``MAX_CLASS_LINES`` keeps only what the target reaches and its dunders, and, still over it,
-    only what the target and the constructor reach.
+    only what the target and the constructor reach; so does a class whose context is over the cap.
+    Members of the project's base classes that are not standalone are left out of the context, with
+    what reaches them (``_unfit_base_members``).
     """
     cls = method.cls
     keep_always = {method.function.name, "__init__", "__new__", "__post_init__"}
@@ -292,19 +303,28 @@ def class_context(method: Method, module: Module,
     size = _size(cls, kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
-    context = context_for(_wrapped(cls, [*header, class_with_body(cls, kept)]), module, needs=needs)
-    if not context.ok and context.reason != Standalone.CONTEXT_TOO_LARGE:  # a base may bring what cannot come
+    def gathered(left: dict[str, str], trims: dict[int, frozenset[str]] | None = None) -> ClassContext | Context:
+        kept, skipped = _kept_members(cls, method.function, left)
+        context = context_for(_wrapped(cls, [*header, class_with_body(cls, kept)]), module, needs=needs, trims=trims)
+        return ClassContext(context, left, skipped) if context.ok else context
+
+    made = gathered(left_out)
+    if isinstance(made, Context) and made.reason != Standalone.CONTEXT_TOO_LARGE:  # a base may bring what cannot come
         fewer = dict(left_out)
         trims = _unfit_base_members(method, module, fewer)
         if trims:
-            fewer_kept, fewer_skipped = _kept_members(cls, method.function, fewer)
-            trimmed = context_for(_wrapped(cls, [*header, class_with_body(cls, fewer_kept)]), module, needs=needs,
-                                  trims=trims)
-            if trimmed.ok:
-                context, left_out, skipped = trimmed, fewer, fewer_skipped
-    if not context.ok:
-        return context.reason, context.detail
-    return ClassContext(context, left_out, skipped)
+            trimmed = gathered(fewer, trims)
+            made = trimmed if isinstance(trimmed, ClassContext) else made
+    for dunders in (True, False):  # too much context: the members the target does not reach go, then the dunders
+        if not isinstance(made, Context) or made.reason != Standalone.CONTEXT_TOO_LARGE:
+            break
+        fewer = dict(left_out)
+        _leave_unreached(cls, method.function, fewer, dunders=dunders, because="a large context")
+        smaller = gathered(fewer)
+        made = smaller if isinstance(smaller, ClassContext) or smaller.reason == Standalone.CONTEXT_TOO_LARGE else made
+    if isinstance(made, Context):
+        return made.reason, made.detail
+    return made
 
 
 def _init_test(init: dict) -> dict:
@@ -317,13 +337,12 @@ PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic"
 
 def plain(cls: ast.ClassDef, module: Module, depth: int = 0) -> bool:
     """Whether the class's objects are their attributes: every base is ``object``-like or a plain class of
-    the module (a ``list`` subclass's items, a foreign base's hidden state would be lost)."""
+    the project (a ``list`` subclass's items, a foreign base's hidden state would be lost)."""
     for base in cls.bases:
-        name = ast.unparse(base).split("[")[0]
-        if name in PLAIN_BASES:
+        if ast.unparse(base).split("[")[0] in PLAIN_BASES:
             continue
-        parent = module.class_(name)
-        if parent is None or depth > 8 or not plain(parent, module, depth + 1):
+        parent = _base_class(base, module)
+        if parent is None or depth > 8 or not plain(parent[1], parent[0], depth + 1):
             return False
     return True
 
@@ -358,18 +377,6 @@ def frozen_after_init(cls: ast.ClassDef) -> bool:
     return True
 
 
-def _bases_in_module(cls: ast.ClassDef, module: Module) -> list[ast.ClassDef]:
-    """The class and its bases defined in the module, transitively (a base found elsewhere is not listed)."""
-    found, pending = [], [cls]
-    while pending and len(found) < 16:
-        current = pending.pop(0)
-        if any(current is c for c in found):
-            continue
-        found.append(current)
-        pending += [base for b in current.bases if (base := module.class_(ast.unparse(b).split("[")[0])) is not None]
-    return found
-
-
 def _first_param(function: ast.AST) -> str | None:
     if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or not function.args.args:
         return None
@@ -383,7 +390,7 @@ def self_reads(method: Method, module: Module) -> set[str] | None:
     bases in the module) that it reaches as ``self.name``; None where that cannot be known: ``self`` used
     other than as ``self.name`` (passed on, compared, indexed, ``getattr(self, ...)``) or a class with
     ``__getattr__``. A test may then build ``self`` without the attributes not read (they had no encoding)."""
-    classes = _bases_in_module(method.cls, module)
+    classes = [method.cls, *(base for _, base in _project_bases(method.cls, module))]
     members: dict[str, list[ast.AST]] = {}
     for cls in classes:
         for statement in cls.body:
