@@ -303,6 +303,7 @@ def class_context(method: Method, module: Module,
     size = _size(cls, kept)
     if size > MAX_CLASS_LINES:
         return Reason.CLASS_TOO_LARGE, f"{size} lines"
+
     def gathered(left: dict[str, str], trims: dict[int, frozenset[str]] | None = None) -> ClassContext | Context:
         kept, skipped = _kept_members(cls, method.function, left)
         context = context_for(_wrapped(cls, [*header, class_with_body(cls, kept)]), module, needs=needs, trims=trims)
@@ -387,7 +388,7 @@ def _first_param(function: ast.AST) -> str | None:
 
 def self_reads(method: Method, module: Module) -> set[str] | None:
     """The attributes a method reads or writes on ``self``, itself or through the members of its class (and its
-    bases in the module) that it reaches as ``self.name``; None where that cannot be known: ``self`` used
+    project bases) that it reaches as ``self.name`` or ``super().name``; None where that cannot be known: ``self`` used
     other than as ``self.name`` (passed on, compared, indexed, ``getattr(self, ...)``) or a class with
     ``__getattr__``. A test may then build ``self`` without the attributes not read (they had no encoding)."""
     classes = [method.cls, *(base for _, base in _project_bases(method.cls, module))]
@@ -423,6 +424,9 @@ def self_reads(method: Method, module: Module) -> set[str] | None:
         for node in ast.walk(member):
             if isinstance(node, ast.Attribute) and id(node.value) in through:
                 reads.add(node.attr)
+                pending += members.get(node.attr, [])
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call) and isinstance(
+                    node.value.func, ast.Name) and node.value.func.id == "super":
                 pending += members.get(node.attr, [])
     return reads
 
