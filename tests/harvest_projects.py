@@ -104,6 +104,14 @@ DOCTEST = {
     ".travis.yml": "language: python\ninstall: pip install .\nscript: python -m doctest -v docmod.py\n",
 }
 
+# An sdist-like tree that ships no tests, only examples in its docstrings (sortedcontainers' sdist).
+DOCSTRINGS_ONLY = {
+    "pyproject.toml": SETUPTOOLS + '[project]\nname = "examplepkg"\nversion = "0.1"\nlicense = "MIT"\n',
+    "examplepkg/__init__.py": "from examplepkg.core import gcd\n",
+    "examplepkg/core.py": 'def gcd(a, b):\n    """Greatest common divisor.\n\n    >>> gcd(12, 18)\n    6\n'
+                          '    >>> gcd(7, 5)\n    1\n    """\n    while b:\n        a, b = b, a % b\n    return a\n',
+}
+
 # The tests exercise only the standard library: the suite runs and records nothing of the project.
 NOTHING_RECORDED = {
     "pyproject.toml": SETUPTOOLS + '[project]\nname = "idlepkg"\nversion = "0.1"\nlicense = "MIT"\n',

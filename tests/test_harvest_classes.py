@@ -98,6 +98,14 @@ def test_doctest_suite_outcome_is_read(repos: Path, sandbox_tmp: Path) -> None:
     assert "add" in _recorded(result)["docmod.py"]
 
 
+def test_a_project_without_tests_runs_the_examples_in_its_docstrings(repos: Path, sandbox_tmp: Path) -> None:
+    result = _harvest(repos, sandbox_tmp, "examplepkg", projects.DOCSTRINGS_ONLY)
+    assert result.ok, _explain(result)
+    assert "doctests" in result.workarounds and result.attempts[-1]["attempt"] == "test-doctests"
+    assert "--doctest-modules" in result.attempts[-1]["commands"][0] and result.outcome["passed"] == 1
+    assert "gcd" in _recorded(result)["core.py"]
+
+
 def test_suite_that_records_nothing_is_a_failure(repos: Path, sandbox_tmp: Path) -> None:
     result = _harvest(repos, sandbox_tmp, "idlepkg", projects.NOTHING_RECORDED)
     assert not result.ok and result.reason == Reason.NO_RECORDS, _explain(result)

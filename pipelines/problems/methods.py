@@ -333,7 +333,11 @@ def _init_test(init: dict) -> dict:
     return {"init": {"args": test.args, "kwargs": test.kwargs}}
 
 
-PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
+# collections.abc's classes hold no state (``__slots__ = ()``): a ``MutableSequence`` of the project is its attributes
+_ABCS = ("Container", "Hashable", "Iterable", "Iterator", "Reversible", "Sized", "Callable", "Collection", "Sequence",
+         "MutableSequence", "Set", "MutableSet", "Mapping", "MutableMapping")
+PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol",
+                         *(prefix + name for prefix in ("", "abc.", "collections.abc.", "typing.") for name in _ABCS)})
 
 
 def plain(cls: ast.ClassDef, module: Module, depth: int = 0) -> bool:

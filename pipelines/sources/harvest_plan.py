@@ -24,7 +24,9 @@ from scrapers import ciconfig
 
 TRACE_ENV = "SFTMINE_TRACE_*"  # tox's pass_env takes a glob: every tracer setting reaches the env
 PASS_ENV = (TRACE_ENV, "PYTEST_ADDOPTS", "PYTHONPATH")
-ATTEMPTS = ("plan", "reset_addopts", "add_tests_init", "no_conftest", "unittest_discover", "test_scripts")
+# The last, ``doctests``, runs only when no other ran a test: an sdist that ships no test suite may have
+# examples in its docstrings (sortedcontainers, bidict, whose own suites run them too).
+ATTEMPTS = ("plan", "reset_addopts", "add_tests_init", "no_conftest", "unittest_discover", "test_scripts", "doctests")
 MAX_TEST_SCRIPTS = 50
 PYTEST_TOOLS = ("pytest>=7", "pytest-timeout")  # pytest before 6.2.5 cannot run on Python 3.10+
 TASK_RUNNERS = {"inv", "invoke", "make", "nox", "just", "poe", "hatch", "pdm", "poetry", "tox", "doit", "paver"}
@@ -62,9 +64,9 @@ def project_name(root: Path) -> str:
     return ""
 
 
-def source_modules(root: Path) -> list[str]:
+def source_paths(root: Path) -> list[Path]:
     """Top-level modules and packages of the project's own code (root, ``src/`` or ``lib/``)."""
-    names = []
+    paths = []
     for base in (root / "src", root / "lib", root):
         if not base.is_dir():
             continue
@@ -72,11 +74,15 @@ def source_modules(root: Path) -> list[str]:
             name = child.name
             if name in _NOT_SOURCE or name.startswith((".", "_")) or name.startswith("test"):
                 continue
-            if child.is_dir() and (child / "__init__.py").is_file() and name.isidentifier():
-                names.append(name)
-            elif child.suffix == ".py" and child.stem.isidentifier() and not child.stem.startswith("test"):
-                names.append(child.stem)
-    return list(dict.fromkeys(names))
+            package = child.is_dir() and (child / "__init__.py").is_file() and name.isidentifier()
+            if package or child.suffix == ".py" and child.stem.isidentifier():
+                paths.append(child)
+    return paths
+
+
+def source_modules(root: Path) -> list[str]:
+    """The import names of ``source_paths``."""
+    return list(dict.fromkeys(path.stem for path in source_paths(root)))
 
 
 def tolerant_install(pip: list[str], requirements: list[str], what: str) -> list[str]:
@@ -205,6 +211,9 @@ def test_commands(plan: ciconfig.TestPlan, layout: Layout, env_python: Path, att
     cd = [["cd", str(layout.src / plain[0])]] if plain else []
     if attempt == "unittest_discover":
         return [*cd, [str(env_python), "-m", "unittest", "discover", "-v"]]
+    if attempt == "doctests":
+        paths = [str(path) for path in source_paths(layout.src)]
+        return [[*pytest, "--doctest-modules", *paths]] if paths else []
     return test_scripts(layout.src, env_python)
 
 
