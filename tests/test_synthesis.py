@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.gates import determinism
 from pipelines.problems import synthesis
-from pipelines.problems.methods import class_prompt, find_method, self_reads
+from pipelines.problems.methods import class_context, class_prompt, find_method, self_reads
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records
 from pipelines.problems.standalone import Reason as Standalone
@@ -635,3 +635,13 @@ def test_base_class_members_that_need_a_file_stay_out_with_what_reaches_them(min
         assert gone not in problem.prompt
     assert problem.meta["members_left_out"] == ["__call__"]
     assert {next(iter(t.instance)) for t in problem.tests} == {"state"}  # a plain base of another module: plain too
+
+
+def test_a_class_its_own_context_uses_as_the_module_runs_is_not_standalone(tmp_path: Path) -> None:
+    source = tmp_path / "reprs.py"
+    source.write_text("class Short:\n    def __init__(self, n):\n        self.n = n\n\n"
+                      "    def shown(self, x):\n        text = str(x)\n        return shorten(text[: self.n])\n\n\n"
+                      "shorten = Short(3).shown\n")
+    module = load_module(source, "reprs")
+    made = class_context(find_method(module, "Short.shown", 5), module)
+    assert made == (Standalone.NEEDS_PROJECT, "Short (its context uses it before it is defined)")

@@ -391,6 +391,10 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     # the block that defines it (whole), or its own def reached through an import of another module
     if any(node is function for s in statements for node in ast.walk(s)):
         return Context(reason=Reason.NEEDS_PROJECT, detail=f"{function.name} (its own definition would come along)")
+    if any(function.name in _read_when_run(s) for s in statements if owners[id(s)] is module):
+        # ``bbrepr = _BBRepr().repr`` for the class _BBRepr: the prompt puts the definition after its context
+        return Context(reason=Reason.NEEDS_PROJECT,
+                       detail=f"{function.name} (its context uses it before it is defined)")
     size = context.size()
     if size > max_lines:
         if not trims:
@@ -401,6 +405,22 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                     return trimmed
         return Context(reason=Reason.CONTEXT_TOO_LARGE, detail=f"{size} lines")
     return context
+
+
+def _read_when_run(statement: ast.stmt) -> set[str]:
+    """The names a statement reads as the module runs: not those in the bodies of functions it defines."""
+    names: set[str] = set()
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending += [*getattr(node, "decorator_list", []), *node.args.defaults,
+                        *(d for d in node.args.kw_defaults if d is not None)]
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        pending += ast.iter_child_nodes(node)
+    return names
 
 
 def _project_import_inside(code: ast.FunctionDef | ast.AsyncFunctionDef, module: Module, own: bool) -> str:
