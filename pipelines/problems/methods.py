@@ -173,6 +173,8 @@ def _leave_unreached(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunct
     its constructor: a dunder the reference needs and lacks fails its tests, which the determinism
     reruns see)."""
     reachable = _reachable(cls, target, dunders=dunders)
+    if any(ast.unparse(base).split("[")[0].rsplit(".", 1)[-1] in _ABCS for base in cls.bases):
+        reachable |= ABSTRACT_METHODS  # without them the class cannot be instantiated
     if not dunders:  # and the dunders of the operators that code uses; what they call in turn is not followed
         reachable |= {name for member in cls.body if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
                       and member.name in reachable for name in _protocol_dunders(member)}
@@ -336,6 +338,9 @@ def _init_test(init: dict) -> dict:
 # collections.abc's classes hold no state (``__slots__ = ()``): a ``MutableSequence`` of the project is its attributes
 _ABCS = ("Container", "Hashable", "Iterable", "Iterator", "Reversible", "Sized", "Callable", "Collection", "Sequence",
          "MutableSequence", "Set", "MutableSet", "Mapping", "MutableMapping")
+# What collections.abc's classes leave abstract: a subclass that drops its own cannot make objects
+ABSTRACT_METHODS = frozenset({"__contains__", "__hash__", "__iter__", "__next__", "__len__", "__call__", "__getitem__",
+                              "__setitem__", "__delitem__", "insert", "add", "discard"})
 PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol",
                          *(prefix + name for prefix in ("", "abc.", "collections.abc.", "typing.") for name in _ABCS)})
 
