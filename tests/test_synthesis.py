@@ -645,3 +645,12 @@ def test_a_class_its_own_context_uses_as_the_module_runs_is_not_standalone(tmp_p
     module = load_module(source, "reprs")
     made = class_context(find_method(module, "Short.shown", 5), module)
     assert made == (Standalone.NEEDS_PROJECT, "Short (its context uses it before it is defined)")
+    # An annotation that names it is not evaluated under ``from __future__ import annotations``.
+    lazy = tmp_path / "pairs.py"
+    lazy.write_text("from __future__ import annotations\n\n\nclass Pair:\n    first: Short\n\n"
+                    "    def __init__(self, first: Short) -> None:\n        self.first = first\n\n\n"
+                    "class Short:\n    def __init__(self, n):\n        self.n = n\n\n"
+                    "    def shown(self, x):\n        text = str(x)\n        return Pair(text[: self.n])\n")
+    module = load_module(lazy, "pairs")
+    made = class_context(find_method(module, "Short.shown", 15), module)
+    assert not isinstance(made, tuple) and "class Pair:" in made.context.render()

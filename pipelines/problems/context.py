@@ -391,7 +391,7 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     # the block that defines it (whole), or its own def reached through an import of another module
     if any(node is function for s in statements for node in ast.walk(s)):
         return Context(reason=Reason.NEEDS_PROJECT, detail=f"{function.name} (its own definition would come along)")
-    if any(function.name in _read_when_run(s) for s in statements if owners[id(s)] is module):
+    if any(function.name in _read_when_run(s, context.future) for s in statements if owners[id(s)] is module):
         # ``bbrepr = _BBRepr().repr`` for the class _BBRepr: the prompt puts the definition after its context
         return Context(reason=Reason.NEEDS_PROJECT,
                        detail=f"{function.name} (its context uses it before it is defined)")
@@ -407,15 +407,25 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     return context
 
 
-def _read_when_run(statement: ast.stmt) -> set[str]:
-    """The names a statement reads as the module runs: not those in the bodies of functions it defines."""
+def _read_when_run(statement: ast.stmt, lazy: bool) -> set[str]:
+    """The names a statement reads as the module runs: not those in the bodies of functions it defines,
+    nor annotations where they are not evaluated (``lazy``: ``from __future__ import annotations``)."""
     names: set[str] = set()
     pending: list[ast.AST] = [statement]
     while pending:
         node = pending.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            pending += [*getattr(node, "decorator_list", []), *node.args.defaults,
-                        *(d for d in node.args.kw_defaults if d is not None)]
+            arguments = node.args
+            pending += [*getattr(node, "decorator_list", []), *arguments.defaults,
+                        *(d for d in arguments.kw_defaults if d is not None)]
+            if not lazy:
+                every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                         *(a for a in (arguments.vararg, arguments.kwarg) if a is not None)]
+                pending += [a.annotation for a in every if a.annotation is not None]
+                pending += [node.returns] if getattr(node, "returns", None) is not None else []
+            continue
+        if isinstance(node, ast.AnnAssign) and lazy:
+            pending += [node.target, *([node.value] if node.value is not None else [])]
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             names.add(node.id)
