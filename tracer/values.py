@@ -72,6 +72,8 @@ def _encode(value: object, budget: _Budget, depth: int) -> object:
         return [_encode(item, budget, depth) for item in value]
     if kind is tuple:
         return {"tuple": [_encode(item, budget, depth) for item in value]}
+    if kind is collections.defaultdict and value.default_factory is not None:
+        raise Unserialisable("collections.defaultdict", "its factory has no encoding")
     if kind in _MAPPINGS:
         return {kind.__name__: [[_encode(k, budget, depth), _encode(v, budget, depth)] for k, v in value.items()]}
     if kind is set or kind is frozenset:
