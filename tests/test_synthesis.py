@@ -654,3 +654,19 @@ def test_a_class_its_own_context_uses_as_the_module_runs_is_not_standalone(tmp_p
     module = load_module(lazy, "pairs")
     made = class_context(find_method(module, "Short.shown", 15), module)
     assert not isinstance(made, tuple) and "class Pair:" in made.context.render()
+
+
+def test_a_target_that_reaches_a_base_member_needing_a_file_keeps_the_reject(tmp_path: Path) -> None:
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "store.py").write_text(
+        "class Store:\n    def __init__(self, items):\n        self.items = list(items)\n\n"
+        "    def reload(self, path):\n        with open(path) as handle:\n"
+        "            self.items = handle.read().split()\n        return len(self.items)\n")
+    (tmp_path / "crates.py").write_text(
+        "from .store import Store\n\n\nclass Crate(Store):\n    def heaviest(self, n):\n"
+        "        ordered = sorted(self.items, reverse=True)\n        return ordered[:n]\n\n"
+        "    def fresh(self, path):\n        count = self.reload(path)\n        return count * 2\n")
+    module = load_module(tmp_path / "crates.py", tmp_path.name)
+    assert not isinstance(class_context(find_method(module, "Crate.heaviest", 5), module), tuple)
+    made = class_context(find_method(module, "Crate.fresh", 9), module)
+    assert isinstance(made, tuple) and made[0] == Standalone.IO  # it reads the file itself
