@@ -427,6 +427,8 @@ def test_class_level_aliases_resolve_in_the_class_and_follow_left_out_members(mi
         assert "def load(" not in problem.prompt and "read = load" not in problem.prompt  # it reads a file
         assert "load" in problem.meta["members_left_out"]
     assert len(problems["Shelf.widest"].meta["members_left_out"]) == 2  # load and its alias
+    assert any(name.startswith("read (line ") for name in problems["Shelf.widest"].meta["members_left_out"])
+    assert "An older name" not in problems["Shelf.widest"].prompt  # the alias's docstring goes with it
     assert "total_over = count_over" in problems["Shelf.widest"].prompt  # an alias of a member kept
     assert "total_over = count_over" not in problems["Shelf.count_over"].prompt  # the target comes last
     assert {next(iter(t.instance)) for t in problems["Shelf.count_over"].tests} == {"state"}
@@ -670,3 +672,12 @@ def test_a_target_that_reaches_a_base_member_needing_a_file_keeps_the_reject(tmp
     assert not isinstance(class_context(find_method(module, "Crate.heaviest", 5), module), tuple)
     made = class_context(find_method(module, "Crate.fresh", 9), module)
     assert isinstance(made, tuple) and made[0] == Standalone.IO  # it reads the file itself
+
+
+def test_trivial_bodies_include_wrapping_an_argument_in_a_list() -> None:
+    from pipelines.gates.trivial_bodies import trivial_bodies
+
+    prompt = 'class Table:\n    def split(self, row):\n        """The cells of ``row``, split on unescaped pipes."""\n'
+    bodies = trivial_bodies(prompt, "Table.split", "        return row.split('|')\n")
+    assert "        return [row]\n" in bodies and "        return self\n" in bodies
+    assert not any("[self]" in body for body in bodies)

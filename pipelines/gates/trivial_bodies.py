@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 
-CONVERSIONS = ("{}", "str({})", "list({})", "tuple({})", "len({})", "bool({})", "sorted({})")
+# ``[{}]``: a splitter whose recorded inputs never hold the separator (Markdown's ``_split`` of a row without ``|``)
+CONVERSIONS = ("{}", "str({})", "list({})", "tuple({})", "len({})", "bool({})", "sorted({})", "[{}]")
 
 
 def trivial_bodies(prompt: str, entry_point: str, solution: str) -> list[str]:

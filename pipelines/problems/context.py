@@ -24,6 +24,7 @@ from pipelines.problems.standalone import (
     global_writes,
     import_module_of,
     live_statements,
+    orphaned,
     source_text,
     type_names,
     walk_live,
@@ -105,9 +106,10 @@ class Context:
 
 
 def _kept(cls: ast.ClassDef, left_out: frozenset[str]) -> ast.ClassDef:
-    """The class without the methods named in ``left_out``."""
-    return class_with_body(cls, [s for s in cls.body if not (
-        isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out)])
+    """The class without the methods named in ``left_out`` (and the strings that documented them)."""
+    gone = {id(s) for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in left_out}
+    gone |= orphaned(cls.body, gone)
+    return class_with_body(cls, [s for s in cls.body if id(s) not in gone])
 
 
 def _attributes(node: ast.AST) -> set[str]:

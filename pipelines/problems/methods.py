@@ -21,7 +21,7 @@ from enum import StrEnum
 from pipelines.problem import Problem, Provenance
 from pipelines.problems.context import Context, context_for, definition_of
 from pipelines.problems.records import serialisable, to_test
-from pipelines.problems.standalone import MUTATORS, Module, class_text, class_with_body, first_line
+from pipelines.problems.standalone import MUTATORS, Module, class_text, class_with_body, first_line, orphaned
 from pipelines.problems.standalone import Reason as Standalone
 from sandbox.types import FunctionTest
 
@@ -193,12 +193,15 @@ def _kept_members(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunction
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+        bound = _class_level_names(statement) if isinstance(statement, ast.Assign | ast.AnnAssign) else []
+        label = f"{', '.join(bound)} (line {statement.lineno})" if bound else f"line {statement.lineno}"
         if target.name in names:
             skipped.add(id(statement))
-            left_out[f"line {statement.lineno}"] = f"refers to {target.name}, which comes last"
+            left_out[label] = f"refers to {target.name}, which comes last"
         elif names & set(left_out):  # ``alias = member`` of a member left out: it would not resolve
             skipped.add(id(statement))
-            left_out[f"line {statement.lineno}"] = f"refers to {sorted(names & set(left_out))[0]}, which is left out"
+            left_out[label] = f"refers to {sorted(names & set(left_out))[0]}, which is left out"
+    skipped |= orphaned(cls.body, skipped)
     return [s for s in cls.body if id(s) not in skipped], skipped
 
 

@@ -328,6 +328,17 @@ def class_text(lines: list[str], cls: ast.ClassDef, members: list[ast.stmt]) -> 
     return "".join(parts)
 
 
+def orphaned(body: list[ast.stmt], gone: set[int]) -> set[int]:
+    """The id() of each bare string right after a statement left out of ``body`` (``gone``): the attribute
+    docstring of what is no longer there (pyparsing documents its aliases so)."""
+    found: set[int] = set()
+    for before, statement in zip(body, body[1:], strict=False):
+        if (id(before) in gone or id(before) in found) and isinstance(statement, ast.Expr) and isinstance(
+                statement.value, ast.Constant) and isinstance(statement.value.value, str):
+            found.add(id(statement))
+    return found
+
+
 def class_with_body(cls: ast.ClassDef, body: list[ast.stmt]) -> ast.ClassDef:
     """A copy of the class (name, bases, decorators, place) with another body."""
     return ast.copy_location(ast.ClassDef(name=cls.name, bases=cls.bases, keywords=cls.keywords, body=body,

@@ -91,6 +91,7 @@ class Shelf:
         return len(self.items)
 
     read = load  # an alias of a member that is left out (it reads a file): left out with it
+    """An older name of ``load``."""
 
     def count_over(self, limit):
         """How many items are wider than ``limit``."""
