@@ -591,12 +591,16 @@ def test_a_renamed_import_is_bound_right_after_its_definition(mined) -> None:
     assert prompt.index("def clamp(value):") < prompt.index("_clamp = clamp") < prompt.index("_CLAMPED = tuple(")
 
 
+def _module_of(tmp_path: Path, name: str, source: str):
+    """A module written for one test, loaded as synthesis loads a recorded file."""
+    (tmp_path / f"{name}.py").write_text(source)
+    return load_module(tmp_path / f"{name}.py", name)
+
+
 def test_a_class_whose_first_member_is_decorated_keeps_one_copy_of_the_decorator(tmp_path: Path) -> None:
-    source = tmp_path / "shapes.py"
-    source.write_text('class Box:\n    @staticmethod\n    def unit(x):\n        return x + 1\n\n'
-                      '    def scaled(self, y):\n        """Twice the unit of y."""\n        z = self.unit(y)\n'
-                      '        return z * 2\n')
-    module = load_module(source, "shapes")
+    module = _module_of(tmp_path, "shapes", 'class Box:\n    @staticmethod\n    def unit(x):\n        return x + 1\n\n'
+                        '    def scaled(self, y):\n        """Twice the unit of y."""\n        z = self.unit(y)\n'
+                        '        return z * 2\n')
     method = find_method(module, "Box.scaled", 6)
     prompt, solution = class_prompt(module, method, set())
     assert prompt.count("@staticmethod") == 1 and prompt.endswith('"""Twice the unit of y."""\n')
@@ -612,8 +616,8 @@ def test_a_line_that_is_not_a_record_costs_that_line_only(tmp_path: Path) -> Non
 
 
 def test_self_reads_follows_members_and_bases_and_gives_up_where_self_escapes(tmp_path: Path) -> None:
-    source = tmp_path / "things.py"
-    source.write_text(
+    module = _module_of(
+        tmp_path, "things",
         "class Base:\n    def helper(self):\n        return self.base_attr\n\n"
         "class Thing(Base):\n    size = property(lambda self: self.width)\n\n"
         "    def through(self, x):\n        total = super().helper() + self.size\n        return total + self.a * x\n\n"
@@ -621,7 +625,6 @@ def test_self_reads_follows_members_and_bases_and_gives_up_where_self_escapes(tm
         "    @staticmethod\n    def alone(self):\n        return self\n\n"
         "class Dynamic:\n    def __getattr__(self, name):\n        return 1\n\n"
         "    def read(self):\n        value = self.a\n        return value + 1\n")
-    module = load_module(source, "things")
     reads = {name: self_reads(find_method(module, name, line), module)
              for name, line in (("Thing.through", 8), ("Thing.passes", 12), ("Dynamic.read", 24))}
     assert reads["Thing.through"] == {"base_attr", "size", "width", "a"}  # ``helper`` is reached through super()
@@ -640,20 +643,16 @@ def test_base_class_members_that_need_a_file_stay_out_with_what_reaches_them(min
 
 
 def test_a_class_its_own_context_uses_as_the_module_runs_is_not_standalone(tmp_path: Path) -> None:
-    source = tmp_path / "reprs.py"
-    source.write_text("class Short:\n    def __init__(self, n):\n        self.n = n\n\n"
-                      "    def shown(self, x):\n        text = str(x)\n        return shorten(text[: self.n])\n\n\n"
-                      "shorten = Short(3).shown\n")
-    module = load_module(source, "reprs")
+    module = _module_of(tmp_path, "reprs", "class Short:\n    def __init__(self, n):\n        self.n = n\n\n"
+                        "    def shown(self, x):\n        text = str(x)\n        return shorten(text[: self.n])\n\n\n"
+                        "shorten = Short(3).shown\n")
     made = class_context(find_method(module, "Short.shown", 5), module)
     assert made == (Standalone.NEEDS_PROJECT, "Short (its context uses it before it is defined)")
     # An annotation that names it is not evaluated under ``from __future__ import annotations``.
-    lazy = tmp_path / "pairs.py"
-    lazy.write_text("from __future__ import annotations\n\n\nclass Pair:\n    first: Short\n\n"
-                    "    def __init__(self, first: Short) -> None:\n        self.first = first\n\n\n"
-                    "class Short:\n    def __init__(self, n):\n        self.n = n\n\n"
-                    "    def shown(self, x):\n        text = str(x)\n        return Pair(text[: self.n])\n")
-    module = load_module(lazy, "pairs")
+    module = _module_of(tmp_path, "pairs", "from __future__ import annotations\n\n\nclass Pair:\n    first: Short\n\n"
+                        "    def __init__(self, first: Short) -> None:\n        self.first = first\n\n\n"
+                        "class Short:\n    def __init__(self, n):\n        self.n = n\n\n"
+                        "    def shown(self, x):\n        text = str(x)\n        return Pair(text[: self.n])\n")
     made = class_context(find_method(module, "Short.shown", 15), module)
     assert not isinstance(made, tuple) and "class Pair:" in made.context.render()
 
