@@ -9,7 +9,8 @@ loses types (tuple vs list, nan, bytes, non-str dict keys); this encoding keeps 
   ``{"frozenset": [...]}``, ``{"dict": [[k, v], ...]}``, ``{"bytes": "<hex>"}``,
   ``{"float": "nan" | "inf" | "-inf"}``, ``{"complex": [re, im]}``, and the ``collections``
   containers ``{"Counter" | "OrderedDict" | "defaultdict": [[k, v], ...]}``, ``{"deque": [...]}``
-  (a defaultdict only without a factory, a deque only unbounded: neither has an encoding);
+  (a defaultdict's factory is not kept: fine for comparing a result, and the tracer records no such
+  defaultdict where the sandbox would rebuild it, in an argument or an object's state);
 * the standard library's exact values: ``{"datetime": [y, m, d, H, M, S, us, fold, tz]}``,
   ``{"date": [y, m, d]}``, ``{"time": [H, M, S, us, fold, tz]}``, ``{"timedelta": [days, s, us]}``,
   ``{"timezone": [timedelta, name | null]}`` (``tz`` is one of these or null), ``{"Decimal": str}``,
@@ -176,8 +177,6 @@ def encode(value: object, _depth: int = 0) -> object:
         return [encode(item, depth) for item in value]
     if kind is tuple:
         return {"tuple": [encode(item, depth) for item in value]}
-    if kind is collections.defaultdict and value.default_factory is not None:
-        raise Unencodable("a defaultdict's factory has no encoding")  # it would come back without one
     if kind in _MAPPINGS:
         return {kind.__name__: [[encode(k, depth), encode(v, depth)] for k, v in value.items()]}
     if kind is collections.deque and value.maxlen is None:  # a bounded deque's maxlen has no encoding

@@ -137,9 +137,10 @@ class Collector:
             known = self._classes[kind] = isinstance(path, str) and self.wants_file(path)
         return known
 
-    def snapshot(self, value: object) -> dict:
-        """A value's snapshot, objects of the project's classes encoded by their attributes."""
-        return snapshot(value, self.max_bytes, self.project_class)
+    def snapshot(self, value: object, rebuilt: bool = False) -> dict:
+        """A value's snapshot, objects of the project's classes encoded by their attributes (``rebuilt``: an
+        argument, which the sandbox builds again)."""
+        return snapshot(value, self.max_bytes, self.project_class, rebuilt)
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -202,7 +203,7 @@ class Collector:
         """The arguments as they are at call time; for methods the class, the state of ``self`` and
         the constructor call that made it (``init``, with how many method calls came since)."""
         local = frame.f_locals
-        args = [[name, kind, self.snapshot(local.get(name))] for name, kind in function.params]
+        args = [[name, kind, self.snapshot(local.get(name), rebuilt=True)] for name, kind in function.params]
         call: Call = {"args": args}
         held = {name: local.get(name) for name, kind, value in args if kind == "pos" and "v" in value and (
             isinstance(local.get(name), MUTABLE_ARGUMENTS) or (type(value["v"]) is dict and "object" in value["v"]))}

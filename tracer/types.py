@@ -57,7 +57,7 @@ class Recorder(Protocol):
         """The Function for a code object, or None to ignore it."""
         ...
 
-    def snapshot(self, value: object) -> Snapshot:
+    def snapshot(self, value: object, rebuilt: bool = False) -> Snapshot:
         """A value's snapshot (objects of the project's classes by their attributes)."""
         ...
 

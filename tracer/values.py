@@ -28,11 +28,12 @@ class Unserialisable(Exception):
 class _Budget:
     """Bytes left for one snapshot, and which classes are the project's (their objects encode by state)."""
 
-    __slots__ = ("left", "project")
+    __slots__ = ("left", "project", "rebuilt")
 
-    def __init__(self, size: int, project: Callable[[type], bool] | None = None) -> None:
+    def __init__(self, size: int, project: Callable[[type], bool] | None = None, rebuilt: bool = False) -> None:
         self.left = size
         self.project = project
+        self.rebuilt = rebuilt  # the sandbox will build the value again (an argument), not only compare it
 
     def spend(self, size: int) -> None:
         self.left -= size
@@ -72,7 +73,7 @@ def _encode(value: object, budget: _Budget, depth: int) -> object:
         return [_encode(item, budget, depth) for item in value]
     if kind is tuple:
         return {"tuple": [_encode(item, budget, depth) for item in value]}
-    if kind is collections.defaultdict and value.default_factory is not None:
+    if kind is collections.defaultdict and value.default_factory is not None and budget.rebuilt:
         raise Unserialisable("collections.defaultdict", "its factory has no encoding")
     if kind in _MAPPINGS:
         return {kind.__name__: [[_encode(k, budget, depth), _encode(v, budget, depth)] for k, v in value.items()]}
@@ -193,14 +194,17 @@ def _encode_other(value: object, kind: type, budget: _Budget, depth: int) -> obj
     raise Unserialisable(_type_name(value), "no exact encoding")
 
 
-def snapshot(value: object, max_bytes: int, project: Callable[[type], bool] | None = None) -> dict:
+def snapshot(value: object, max_bytes: int, project: Callable[[type], bool] | None = None,
+             rebuilt: bool = False) -> dict:
     """``{"v": encoded}`` or ``{"u": type name, "why": reason}``; never raises.
 
     ``project(cls)`` says whether a class is the project's own: its objects then encode as
-    ``{"object": ["module:Class", attributes]}`` when every attribute encodes.
+    ``{"object": ["module:Class", attributes]}`` when every attribute encodes. ``rebuilt``: the value is
+    an argument, which the sandbox builds again, so what would come back otherwise (a defaultdict's
+    factory) has no encoding; a result is only compared.
     """
     try:
-        return {"v": _encode(value, _Budget(max_bytes, project), 0)}
+        return {"v": _encode(value, _Budget(max_bytes, project, rebuilt), 0)}
     except Unserialisable as exc:
         name, why = exc.args
         return {"u": name or _safe_type_name(value), "why": why}
@@ -259,7 +263,7 @@ def partial_state(obj: object, max_bytes: int,
         return None
     if state is None:
         return None
-    budget = _Budget(max_bytes, project)
+    budget = _Budget(max_bytes, project, rebuilt=True)  # a test builds the object again from these
     items, missing = [], []
     for name, value in list(state.items()):
         left = budget.left
