@@ -8,8 +8,9 @@ simple statement, or only touching ``self``) and methods with decorators other t
 ``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
 the object: the snapshot of its attributes at call time where they all encode (exact whatever was
 done to the object before), else the recorded constructor call that made that very object when
-the method was the first called on it; where the method changes the object, the expected state
-after is part of the test.
+the method was the first called on it, else the attributes that encode when the method reads none
+of the others (``self_reads``); where the method changes the object, the expected state after is
+part of the test.
 """
 
 from __future__ import annotations
