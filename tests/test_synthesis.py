@@ -11,7 +11,8 @@ import pytest
 
 from pipelines.gates import determinism
 from pipelines.problems import synthesis
-from pipelines.problems.methods import class_context, class_prompt, find_method, self_reads
+from pipelines.problems.instances import self_reads
+from pipelines.problems.methods import class_context, class_prompt, find_method
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records
 from pipelines.problems.standalone import Reason as Standalone

@@ -6,11 +6,11 @@ problem cannot have (I/O, an optional third-party backend) is left out of the cl
 target does not use it. Dunders, thin wrappers (one
 simple statement, or only touching ``self``) and methods with decorators other than ``staticmethod`` and
 ``classmethod`` are left out, and so are the classes of a test suite. Each test says how to build
-the object: the snapshot of its attributes at call time where they all encode (exact whatever was
-done to the object before), else the recorded constructor call that made that very object when
-the method was the first called on it, else the attributes that encode when the method reads none
-of the others (``self_reads``); where the method changes the object, the expected state after is
-part of the test.
+the object (``instances``): the snapshot of its attributes at call time where they all encode (exact
+whatever was done to the object before), else the recorded constructor call that made that very
+object when the method was the first called on it, else the attributes that encode when the method
+reads none of the others; where the method changes the object, the expected state after is part
+of the test.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import dataclasses
 from enum import StrEnum
 
 from pipelines.problem import Problem, Provenance
-from pipelines.problems.context import Context, context_for, definition_of
-from pipelines.problems.records import serialisable, to_test
-from pipelines.problems.standalone import MUTATORS, Module, class_text, class_with_body, first_line, orphaned
+from pipelines.problems.context import Context, context_for
+from pipelines.problems.instances import ABCS, ABSTRACT_METHODS, CONSTRUCTORS, class_level_names, project_bases
+from pipelines.problems.standalone import Module, class_text, class_with_body, first_line, orphaned
 from pipelines.problems.standalone import Reason as Standalone
 from sandbox.types import FunctionTest
 
@@ -136,7 +136,7 @@ def _reachable(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef
         name for name in ("__init__", "__new__", "__post_init__") if name in members]
     for statement in cls.body:  # ``count = _StatsProperty('count', _calc_count)``: reaching ``count`` reaches both
         if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
-            for name in _class_level_names(statement):
+            for name in class_level_names(statement):
                 members.setdefault(name, statement.value)
     keep = {target.name, *roots}
     frontier = list(keep)
@@ -162,19 +162,13 @@ def _protocol_dunders(function: ast.AST) -> set[str]:
                                                                              "repr", "format")}
 
 
-def _class_level_names(statement: ast.stmt) -> list[str]:
-    """Names a class-level assignment binds in the class."""
-    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-    return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
-
-
 def _leave_unreached(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunctionDef, left_out: dict[str, str],
                      dunders: bool, because: str = "a large class") -> None:
     """Leave out of a large class the methods the target does not reach (from its dunders too, or only from
     its constructor: a dunder the reference needs and lacks fails its tests, which the determinism
     reruns see)."""
     reachable = _reachable(cls, target, dunders=dunders)
-    if any(ast.unparse(base).split("[")[0].rsplit(".", 1)[-1] in _ABCS for base in cls.bases):
+    if any(ast.unparse(base).split("[")[0].rsplit(".", 1)[-1] in ABCS for base in cls.bases):
         reachable |= ABSTRACT_METHODS  # without them the class cannot be instantiated
     if not dunders:  # and the dunders of the operators that code uses; what they call in turn is not followed
         reachable |= {name for member in cls.body if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -194,7 +188,7 @@ def _kept_members(cls: ast.ClassDef, target: ast.FunctionDef | ast.AsyncFunction
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
-        bound = _class_level_names(statement) if isinstance(statement, ast.Assign | ast.AnnAssign) else []
+        bound = class_level_names(statement) if isinstance(statement, ast.Assign | ast.AnnAssign) else []
         label = f"{', '.join(bound)} (line {statement.lineno})" if bound else f"line {statement.lineno}"
         if target.name in names:
             skipped.add(id(statement))
@@ -211,30 +205,6 @@ def _size(cls: ast.ClassDef, kept: list[ast.stmt]) -> int:
     return first_line(cls.body[0]) - first_line(cls) + sum(s.end_lineno - first_line(s) + 1 for s in kept)
 
 
-def _base_class(base: ast.expr, module: Module) -> tuple[Module, ast.ClassDef] | None:
-    """The project class a base expression names, in the module that defines it (followed through imports)."""
-    name = ast.unparse(base).split("[")[0]
-    local = module.class_(name)
-    if local is not None:
-        return module, local
-    definition = definition_of(name, module)
-    return (definition[0], definition[1]) if definition and isinstance(definition[1], ast.ClassDef) else None
-
-
-def _project_bases(cls: ast.ClassDef, module: Module) -> list[tuple[Module, ast.ClassDef]]:
-    """The project's classes that ``cls`` derives from, transitively, each with the module that defines it."""
-    found: list[tuple[Module, ast.ClassDef]] = []
-    pending = [(module, cls)]
-    while pending and len(found) < 16:
-        where, current = pending.pop(0)
-        for base in current.bases:
-            definition = _base_class(base, where)
-            if definition is not None and not any(definition[1] is known for _, known in found):
-                found.append(definition)
-                pending.append(definition)
-    return found
-
-
 def _functions(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
 
@@ -244,7 +214,7 @@ def _unfit_base_members(method: Method, module: Module, left_out: dict[str, str]
     fallback to an optional backend that reads a file), and those of the bases or of the class that reach
     one of them by name, transitively; the class's own go into ``left_out``. None when there is nothing to
     leave out, or when the target or a constructor reaches what must go."""
-    bases = _project_bases(method.cls, module)
+    bases = project_bases(method.cls, module)
     trims = {id(base): {m.name for m in _functions(base) if m.name not in CONSTRUCTORS
                         and not context_for(_wrapped(base, [m]), where).ok} for where, base in bases}
     gone = set().union(*trims.values()) if trims else set()
@@ -332,163 +302,6 @@ def class_context(method: Method, module: Module,
     if isinstance(made, Context):
         return made.reason, made.detail
     return made
-
-
-def _init_test(init: dict) -> dict:
-    test = to_test({"args": init["args"], "result": {"v": None}})
-    return {"init": {"args": test.args, "kwargs": test.kwargs}}
-
-
-# collections.abc's classes hold no state (``__slots__ = ()``): a ``MutableSequence`` of the project is its attributes
-_ABCS = ("Container", "Hashable", "Iterable", "Iterator", "Reversible", "Sized", "Callable", "Collection", "Sequence",
-         "MutableSequence", "Set", "MutableSet", "Mapping", "MutableMapping")
-# What collections.abc's classes leave abstract: a subclass that drops its own cannot make objects
-ABSTRACT_METHODS = frozenset({"__contains__", "__hash__", "__iter__", "__next__", "__len__", "__call__", "__getitem__",
-                              "__setitem__", "__delitem__", "insert", "add", "discard"})
-PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol",
-                         *(prefix + name for prefix in ("", "abc.", "collections.abc.", "typing.") for name in _ABCS)})
-
-
-def plain(cls: ast.ClassDef, module: Module, depth: int = 0) -> bool:
-    """Whether the class's objects are their attributes: every base is ``object``-like or a plain class of
-    the project (a ``list`` subclass's items, a foreign base's hidden state would be lost)."""
-    for base in cls.bases:
-        if ast.unparse(base).split("[")[0] in PLAIN_BASES:
-            continue
-        parent = _base_class(base, module)
-        if parent is None or depth > 8 or not plain(parent[1], parent[0], depth + 1):
-            return False
-    return True
-
-
-CONSTRUCTORS = ("__init__", "__new__", "__post_init__")
-
-
-def _rooted_at_self(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute | ast.Subscript):
-        node = node.value
-    return isinstance(node, ast.Name) and node.id == "self"
-
-
-def frozen_after_init(cls: ast.ClassDef) -> bool:
-    """Whether no method but the constructors changes the object: no store, delete or mutating call on
-    anything reached from ``self``, no ``setattr``. Then the constructor call rebuilds the object
-    whatever methods ran on it before (the determinism reruns check what this cannot see)."""
-    for member in cls.body:
-        if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in CONSTRUCTORS:
-            continue
-        for node in ast.walk(member):
-            if isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del) \
-                    and _rooted_at_self(node.value if isinstance(node, ast.Subscript) else node):
-                return False
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS \
-                    and _rooted_at_self(node.func.value):
-                return False
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute) and (
-                    getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("setattr", "__setattr__",
-                                                                                             "delattr"):
-                return False
-    return True
-
-
-def _first_param(function: ast.AST) -> str | None:
-    if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or not function.args.args:
-        return None
-    if any(ast.unparse(d) == "staticmethod" for d in function.decorator_list):
-        return None
-    return function.args.args[0].arg
-
-
-def self_reads(method: Method, module: Module) -> set[str] | None:
-    """The attributes a method reads or writes on ``self``, itself or through the members of its class (and its
-    project bases) that it reaches as ``self.name`` or ``super().name``; None where that cannot be known: ``self`` used
-    other than as ``self.name`` (passed on, compared, indexed, ``getattr(self, ...)``) or a class with
-    ``__getattr__``. A test may then build ``self`` without the attributes not read (they had no encoding)."""
-    classes = [method.cls, *(base for _, base in _project_bases(method.cls, module))]
-    members: dict[str, list[ast.AST]] = {}
-    for cls in classes:
-        for statement in cls.body:
-            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                if statement.name in ("__getattr__", "__getattribute__"):
-                    return None
-                members.setdefault(statement.name, []).append(statement)
-            elif isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
-                for name in _class_level_names(statement):  # ``size = property(_size)``
-                    members.setdefault(name, []).append(statement.value)
-    reads: set[str] = set()
-    pending: list[ast.AST] = [method.function]
-    done: set[int] = set()
-    while pending:
-        member = pending.pop()
-        if id(member) in done:
-            continue
-        done.add(id(member))
-        param = _first_param(member)
-        if param is None:  # a class-level value (``property(lambda self: self.width)``): every name and attribute
-            names = {n.id for n in ast.walk(member) if isinstance(n, ast.Name)}
-            attributes = {n.attr for n in ast.walk(member) if isinstance(n, ast.Attribute)}
-            reads |= attributes
-            pending += [m for name in sorted(names | attributes) for m in members.get(name, [])]
-            continue
-        through = {id(n.value) for n in ast.walk(member) if isinstance(n, ast.Attribute)
-                   and isinstance(n.value, ast.Name) and n.value.id == param}
-        if any(isinstance(n, ast.Name) and n.id == param and id(n) not in through for n in ast.walk(member)):
-            return None
-        for node in ast.walk(member):
-            if isinstance(node, ast.Attribute) and id(node.value) in through:
-                reads.add(node.attr)
-                pending += members.get(node.attr, [])
-            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call) and isinstance(
-                    node.value.func, ast.Name) and node.value.func.id == "super":
-                pending += members.get(node.attr, [])
-    return reads
-
-
-def method_tests(records: list[dict], method: Method, by_state: bool = True, frozen: bool = False,
-                 subclasses: bool = False, reads: set[str] | None = None) -> tuple[list[FunctionTest], int]:
-    """Data tests of the calls whose object can be rebuilt, and how many calls had a usable outcome.
-
-    ``by_state`` False (a class that is not only its attributes) keeps to constructor calls and
-    never checks the state after; ``frozen`` (``frozen_after_init``) lets a constructor call
-    rebuild an object other methods were called on before. ``subclasses`` also takes the calls made
-    on objects of a subclass (the method is inherited, so its code ran): the test builds an object of
-    this class with that object's attributes. A subclass's overrides and class attributes are not
-    there, so where they mattered the reference fails the test, and the determinism reruns drop it.
-    ``reads`` (``self_reads``) lets an object some of whose attributes had no encoding be built from
-    the others, when the method reads none of those.
-    """
-    class_name = method.cls.name
-    changes = by_state and any("self" in r and "self_after" in r and r["self"] != r["self_after"] for r in records)
-    tests: list[FunctionTest] = []
-    outcome_ok = 0
-    for record in records:
-        args = record["args"] if method.kind == "staticmethod" else record["args"][1:]
-        call = {**record, "args": args}
-        inherited = method.kind != "staticmethod" and record.get("class") != class_name
-        if inherited and not (subclasses and method.kind == "method" and by_state and "self" in record):
-            continue  # called through a subclass: only its attributes can rebuild it as this class
-        if not serialisable(call):
-            continue
-        outcome_ok += 1
-        instance = None
-        if method.kind == "method":
-            init = record.get("init")
-            missing = record.get("self_missing")
-            built = init and (init["after"] == 0 or frozen) and all("v" in value for _, _, value in init["args"])
-            if by_state and "self" in record and not missing:  # exact at call time, whatever happened to it before
-                instance = {"state": record["self"]}
-            elif built:
-                instance = _init_test(init)
-            elif by_state and "self" in record and reads is not None and not reads & set(missing):
-                instance = {"state": record["self"]}  # without attributes the method does not read
-            else:
-                continue
-        test = to_test(call)
-        # an object built by its constructor has the attributes a partial state lacks: its state after has no encoding
-        whole_after = "state" in (instance or {}) or not record.get("self_missing")
-        after = record.get("self_after") if changes and "result" in record and whole_after else None
-        tests.append(dataclasses.replace(test, instance=instance, state_after=after))
-    return tests, outcome_ok
 
 
 def class_prompt(module: Module, method: Method, skipped: set[int]) -> tuple[str, str] | str:

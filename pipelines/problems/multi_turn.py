@@ -32,7 +32,7 @@ from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, Reject
 from pipelines.problems.chain_driver import DRIVER, driver, final_test
 from pipelines.problems.chain_layout import CLASS_SPLIT, NOT_LAID_OUT, class_in, turn_texts, without_classes
-from pipelines.problems.methods import frozen_after_init, plain
+from pipelines.problems.instances import frozen_after_init, plain
 from pipelines.problems.project import load_module
 from pipelines.problems.records import read_records, relative
 from pipelines.problems.standalone import type_names

@@ -23,16 +23,9 @@ from pipelines.funnel import Count, Stage
 from pipelines.problem import Problem, ProblemFormatError, Provenance, Reject
 from pipelines.problems.context import context_for, definition_of
 from pipelines.problems.decorators import droppable
+from pipelines.problems.instances import frozen_after_init, method_tests, plain, self_reads
 from pipelines.problems.methods import Reason as MethodReason
-from pipelines.problems.methods import (
-    build_method_problem,
-    class_context,
-    find_method,
-    frozen_after_init,
-    method_tests,
-    plain,
-    self_reads,
-)
+from pipelines.problems.methods import build_method_problem, class_context, find_method
 from pipelines.problems.project import load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
