@@ -56,7 +56,7 @@ def _init_test(init: dict) -> dict:
 
 # collections.abc's classes hold no state (``__slots__ = ()``): a ``MutableSequence`` of the project is its attributes
 ABCS = ("Container", "Hashable", "Iterable", "Iterator", "Reversible", "Sized", "Callable", "Collection", "Sequence",
-         "MutableSequence", "Set", "MutableSet", "Mapping", "MutableMapping")
+        "MutableSequence", "Set", "MutableSet", "Mapping", "MutableMapping")
 # What collections.abc's classes leave abstract: a subclass that drops its own cannot make objects
 ABSTRACT_METHODS = frozenset({"__contains__", "__hash__", "__iter__", "__next__", "__len__", "__call__", "__getitem__",
                               "__setitem__", "__delitem__", "insert", "add", "discard"})
