@@ -186,9 +186,9 @@ def method_tests(records: list[dict], method: Method, by_state: bool = True, fro
             continue
         outcome_ok += 1
         instance = None
+        missing = record.get("self_missing")
         if method.kind == "method":
             init = record.get("init")
-            missing = record.get("self_missing")
             built = init and (init["after"] == 0 or frozen) and all("v" in value for _, _, value in init["args"])
             if by_state and "self" in record and not missing:  # exact at call time, whatever happened to it before
                 instance = {"state": record["self"]}
@@ -200,7 +200,7 @@ def method_tests(records: list[dict], method: Method, by_state: bool = True, fro
                 continue
         test = to_test(call)
         # an object built by its constructor has the attributes a partial state lacks: its state after has no encoding
-        whole_after = "state" in (instance or {}) or not record.get("self_missing")
+        whole_after = "state" in (instance or {}) or not missing
         after = record.get("self_after") if changes and "result" in record and whole_after else None
         tests.append(dataclasses.replace(test, instance=instance, state_after=after))
     return tests, outcome_ok

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import weakref
 from enum import StrEnum
 
 from pipelines.problem import Problem, Provenance
@@ -209,6 +210,19 @@ def _functions(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef
     return [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
+_ALONE: weakref.WeakKeyDictionary[ast.AST, str] = weakref.WeakKeyDictionary()
+
+
+def _why_not_alone(cls: ast.ClassDef, member: ast.FunctionDef | ast.AsyncFunctionDef, module: Module) -> str:
+    """Why a member of a class is not standalone on its own ("" when it is). Each method of the class, and of
+    every subclass, asks it again of the same member, so it is worked out once per member."""
+    known = _ALONE.get(member)
+    if known is None:
+        alone = context_for(_wrapped(cls, [member]), module)
+        known = _ALONE[member] = "" if alone.ok else f"{alone.reason}: {alone.detail}"
+    return known
+
+
 def _unfit_base_members(method: Method, module: Module, left_out: dict[str, str]) -> dict[int, frozenset[str]] | None:
     """Trims (``context_for``'s) of the class's project bases: the methods that are not standalone alone (a
     fallback to an optional backend that reads a file), and those of the bases or of the class that reach
@@ -216,7 +230,7 @@ def _unfit_base_members(method: Method, module: Module, left_out: dict[str, str]
     leave out, or when the target or a constructor reaches what must go."""
     bases = project_bases(method.cls, module)
     trims = {id(base): {m.name for m in _functions(base) if m.name not in CONSTRUCTORS
-                        and not context_for(_wrapped(base, [m]), where).ok} for where, base in bases}
+                        and _why_not_alone(base, m, where)} for where, base in bases}
     gone = set().union(*trims.values()) if trims else set()
     if not gone:
         return None
@@ -261,9 +275,9 @@ def class_context(method: Method, module: Module,
     for member in cls.body:
         if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) or member.name in keep_always:
             continue
-        alone = context_for(_wrapped(cls, [member]), module)
-        if not alone.ok:
-            left_out[member.name] = f"{alone.reason}: {alone.detail}"
+        why = _why_not_alone(cls, member, module)
+        if why:
+            left_out[member.name] = why
     large = cls.end_lineno - first_line(cls) + 1 > MAX_CLASS_LINES
     if large:
         _leave_unreached(cls, method.function, left_out, dunders=True)
