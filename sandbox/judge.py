@@ -11,6 +11,7 @@ import collections
 import datetime
 import decimal
 import math
+import pathlib
 import re
 
 from sandbox import wire
@@ -57,6 +58,8 @@ def _same_other(a: object, b: object) -> bool:
         return a == b and a.tzname(None) == b.tzname(None)
     if type(a) is range:
         return (a.start, a.stop, a.step) == (b.start, b.stop, b.step)
+    if isinstance(a, pathlib.PurePath):
+        return str(a) == str(b)  # PureWindowsPath("A") == PureWindowsPath("a")
     if type(a) is wire.NamedTupleValue:
         return a.cls == b.cls and same(a.values, b.values)
     if type(a) is wire.ObjectValue:

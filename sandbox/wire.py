@@ -15,8 +15,10 @@ loses types (tuple vs list, nan, bytes, non-str dict keys); this encoding keeps 
   ``{"date": [y, m, d]}``, ``{"time": [H, M, S, us, fold, tz]}``, ``{"timedelta": [days, s, us]}``,
   ``{"timezone": [timedelta, name | null]}`` (``tz`` is one of these or null), ``{"Decimal": str}``,
   ``{"Fraction": [n, d]}``, ``{"bytearray": "<hex>"}``, ``{"range": [start, stop, step]}``,
-  ``{"Pattern": [pattern, flags]}``, builtin functions and types by name, ``{"builtin": "len" |
-  "int" | "str.upper"}``, and functions of standard-library modules, ``{"builtin": "math:floor"}``;
+  ``{"Pattern": [pattern, flags]}``, ``{"Path": [class, text]}`` (``PurePosixPath``, ``PureWindowsPath``,
+  ``PosixPath``), builtin functions and types by name, ``{"builtin": "len" | "int" | "str.upper"}``,
+  functions of standard-library modules, ``{"builtin": "math:floor"}``, and those modules themselves,
+  ``{"module": "json"}`` (what ``expat=expat`` or a ``serializer=json`` parameter holds);
 * classes the problem defines, and members of enums, namedtuples and other objects of them, by
   the class's name: ``{"class": name}``, ``{"enum": [class, member]}``, ``{"namedtuple": [class,
   [values]]}`` and ``{"object": [class, {"dict": attributes}]}``. Without the classes (on the
@@ -36,8 +38,10 @@ import collections
 import datetime
 import decimal
 import fractions
+import importlib
 import json
 import math
+import pathlib
 import re
 import sys
 import types
@@ -62,6 +66,11 @@ _MAPPINGS = {
 _MAPPING_TAGS = {kind.__name__: kind for kind in _MAPPINGS}
 CANDIDATE_MODULE = "__candidate__"  # the module name candidates' code runs under in the sandbox
 STDLIB = frozenset(sys.stdlib_module_names)
+# Standard-library modules whose import does something (opens a browser, prints, starts a GUI): never
+# imported for a value, on the host or in the sandbox.
+NOT_IMPORTED = frozenset({"antigravity", "this", "__hello__", "__phello__", "idlelib", "turtledemo", "tkinter",
+                          "turtle"})
+_PATHS = {kind.__name__: kind for kind in (pathlib.PurePosixPath, pathlib.PureWindowsPath, pathlib.PosixPath)}
 # The problem's own classes as values live in ``wire_objects``; their names are part of this module's API.
 __all__ = ["ClassRef", "EnumMember", "NamedTupleValue", "ObjectValue", "Unencodable", "build_object", "decode",
            "dumps", "encode", "has_named", "loads", "loads_json", "plain_class", "state_of"]
@@ -87,6 +96,25 @@ def _builtin_name(value: object) -> str | None:
         if getattr(builtins, owner.__name__, None) is owner and getattr(owner, value.__name__, None) is value:
             return f"{owner.__name__}.{value.__name__}"
     return None
+
+
+def _module_name(value: types.ModuleType) -> str | None:
+    """``json`` or ``xml.parsers.expat`` for a standard-library module as imported; else None."""
+    name = getattr(value, "__name__", None)
+    if type(name) is str and name.split(".")[0] in STDLIB and sys.modules.get(name) is value:
+        return name
+    return None
+
+
+def _stdlib_module(name: str, what: str) -> types.ModuleType:
+    """Import a standard-library module named by a value; ValueError for any other name."""
+    top = name.split(".")[0]
+    if top not in STDLIB or top in NOT_IMPORTED or not all(part.isidentifier() for part in name.split(".")):
+        raise ValueError(f"{what}: {name!r:.80} is not a standard-library module")
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ValueError(f"{what}: no module {name!r:.80}") from None
 
 
 def _candidate_class(kind: type) -> bool:
@@ -130,9 +158,13 @@ def _encode_stdlib(value: object, kind: type, depth: int) -> object:
         return {"range": [value.start, value.stop, value.step]}
     if kind is re.Pattern:
         return {"Pattern": [encode(value.pattern, depth), value.flags]}
+    if kind in _PATHS.values():
+        return {"Path": [kind.__name__, str(value)]}
     name = _builtin_name(value)
     if name is not None:
         return {"builtin": name}
+    if kind is types.ModuleType and _module_name(value) is not None:
+        return {"module": value.__name__}
     if isinstance(value, type) and _candidate_class(value):
         return {"class": value.__qualname__}
     if kind is ClassRef:
@@ -241,14 +273,9 @@ def _decode_builtin(name: object) -> object:
         raise ValueError(f"malformed builtin value: {name!r:.80}")
     module, colon, function = name.partition(":")
     if colon:
-        if module.split(".")[0] not in STDLIB or not function.isidentifier():
+        if not function.isidentifier():
             raise ValueError(f"{name!r} is not a standard-library function")
-        import importlib
-
-        try:
-            value = getattr(importlib.import_module(module), function, None)
-        except ImportError:
-            raise ValueError(f"{name!r}: no module {module}") from None
+        value = getattr(_stdlib_module(module, "builtin value"), function, None)
         if value is None or _builtin_name(value) != name:
             raise ValueError(f"{name!r} is not a standard-library function")
         return value
@@ -308,6 +335,13 @@ def _decode_stdlib(tag: str, body: object, depth: int, namespace: dict | None) -
             raise ValueError(f"malformed Decimal value: {body!r:.80}") from None
     if tag == "builtin":
         return _decode_builtin(body)
+    if tag == "module" and type(body) is str:
+        module = _stdlib_module(body, "module value")
+        if _module_name(module) != body:
+            raise ValueError(f"module value: {body!r:.80} is not a module as imported")
+        return module
+    if tag == "Path" and type(body) is list and len(body) == 2 and body[0] in _PATHS and type(body[1]) is str:
+        return _PATHS[body[0]](body[1])
     if tag == "class" and type(body) is str:
         return ClassRef(body) if namespace is None else _named_class(namespace, body, tag)
     if tag in ("enum", "namedtuple", "object") and type(body) is list:

@@ -180,3 +180,19 @@ def test_methods_of_one_class_are_not_duplicates_of_each_other() -> None:
     copy = problem("total", members["total"], owner="Other")  # the same method in another class is
     # the same problem: one copy stays (which one is the rank's tie-break, by id)
     assert sorted(d.reason for d in dedup_decisions([same_class[0], copy])) == ["", "exact_duplicate"]
+
+
+def test_functions_sharing_their_context_are_not_duplicates_of_each_other() -> None:
+    # Two small targets after the same long context (pyhumps' is_snakecase and is_kebabcase): the context
+    # says nothing about the target, so it is not compared; the same target after another context is.
+    helpers = "".join(f"def helper{i}(s):\n    return s.replace('{i}', '-').strip().lower() + str({i})\n\n"
+                      for i in range(10))
+    snake = function(helpers + "def is_snake(s):\n", "    return s == helper1(s) and '_' in s\n", "is_snake")
+    kebab = function(helpers + "def is_kebab(s):\n", "    return s == helper2(s.lower())\n", "is_kebab")
+    assert jaccard(shingles(snake), shingles(kebab)) < 0.5
+    kept, rejected = dedup([snake, kebab])
+    assert len(kept) == 2 and not rejected
+    elsewhere = function("def helper1(s):\n    return s\n\ndef is_snake(s):\n",
+                         "    return s == helper1(s) and '_' in s\n", "is_snake", tests=3)
+    kept, rejected = dedup([snake, elsewhere])
+    assert [p.id for p in kept] == [elsewhere.id] and verdict(rejected[0])[2] == EXACT_DUPLICATE

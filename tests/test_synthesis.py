@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
+import ntpath
+import os
+import pathlib
+import pickle
+import posixpath
 import warnings
 from pathlib import Path
 
@@ -36,6 +42,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
         from minedpkg import bigclass as big
         from minedpkg import catalog as k
         from minedpkg import compat as c
+        from minedpkg import formats as f
         from minedpkg import ledger as g
         from minedpkg import locales as loc
         from minedpkg import registry as r
@@ -135,6 +142,15 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 with contextlib.suppress(ValueError):
                     loc.English().ordinal(n)
                 loc.English().spelled(n)
+            for module in (json, pickle, marshal):
+                f.is_text_serializer(module)
+            for module in (os, posixpath, ntpath):  # modules that reach the machine are not values
+                f.path_separator(module)
+            for path in (pathlib.PurePosixPath("etc/Setup.CFG"), pathlib.Path("tox.ini"),
+                         pathlib.PureWindowsPath(r"C:\App\Main.TOML"), "setup.cfg"):
+                f.config_stem(path)
+            for lines in (["a", "b "], [], ["only"]):
+                f.written(lines)
     origin = Origin("git", "minedpkg", "1.0", "abc123", "file:///repo", "MIT", "2026-01-01T00:00:00+00:00",
                     (str(FIXTURES),))
     problems, rejects, count = synthesise(out, origin, SynthesisSettings(min_calls=3, max_tests=10))
@@ -350,6 +366,22 @@ def test_objects_of_the_projects_classes_are_values(mined) -> None:
     assert "class Window:" in longest.prompt and longest.prompt.index("class Window:") < longest.prompt.index(
         "def longest(")
     assert {wire.decode(t.expected).cls for t in longest.tests} == {"Window"}
+
+
+def test_standard_library_modules_paths_and_in_memory_streams(mined) -> None:
+    problems, rejects = mined
+    serializer = problems["is_text_serializer"]
+    assert {wire.decode(t.args[0]).__name__: t.expected for t in serializer.tests} == {
+        "json": True, "pickle": False, "marshal": False}
+    stem = problems["config_stem"]
+    assert {type(wire.decode(t.args[0])).__name__ for t in stem.tests} == {
+        "PurePosixPath", "PosixPath", "PureWindowsPath", "str"}
+    assert "from pathlib import PurePath" in stem.prompt and "from io import StringIO" in problems["written"].prompt
+    assert (rejects["path_separator"].reason, rejects["path_separator"].detail) == (Reason.FEW_CALLS, "0 of 3")
+    chosen = [serializer, stem, problems["written"]]
+    with determinism.DeterminismGate(runs=2) as gate:
+        result = gate.run(chosen)
+    assert len(result.kept) == 3, [r.detail for r in result.rejects]
 
 
 def test_calls_whose_values_hold_the_harvest_s_paths_are_not_tests(mined) -> None:

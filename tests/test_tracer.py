@@ -343,3 +343,7 @@ def test_classes_and_standard_library_functions_by_name(traced) -> None:
     assert {"v": {"builtin": "int"}} in values and {"v": {"builtin": "re:escape"}} in values
     assert {"v": {"class": "sample:Version"}} in values
     assert {"u": "function", "why": "no exact encoding"} in values  # the project's own functions are not values
+    # standard-library modules by name as imported, paths by class and text; the project's modules are not values
+    assert {"v": {"module": "json"}} in values and {"v": {"module": "xml.parsers.expat"}} in values
+    assert {"v": {"Path": ["PurePosixPath", "a/b"]}} in values and {"v": {"Path": ["PosixPath", "setup.cfg"]}} in values
+    assert {"u": "module", "why": "no exact encoding"} in values

@@ -11,8 +11,13 @@ import datetime
 import decimal
 import enum
 import fractions
+import json
 import math
+import pathlib
+import pickle
 import re
+import sys
+from xml.parsers import expat
 
 import pytest
 
@@ -37,6 +42,8 @@ STDLIB_VALUES = [
     decimal.Decimal("1.230"), decimal.Decimal("-0"), decimal.Decimal("sNaN"), decimal.Decimal("1E+3"),
     fractions.Fraction(-7, 3), bytearray(b"\x00ab"), range(10, -3, -2), re.compile(rb"x+", re.M), len, str.upper,
     [datetime.date(2020, 1, 1), {"k": (decimal.Decimal("2.5"), range(0))}],
+    pathlib.PosixPath("test.toml"), pathlib.PurePosixPath("//srv/a/"), pathlib.PureWindowsPath("C:/Users/x"),
+    json, pickle, expat, [json, {"path": pathlib.PurePosixPath("a/b")}],
 ]
 
 
@@ -58,7 +65,18 @@ def test_judge_tells_values_apart_that_compare_equal() -> None:
     assert not judge_same(decimal.Decimal("1.23"), decimal.Decimal("1.230"))
     utc = datetime.datetime(2020, 1, 1, 12, tzinfo=datetime.UTC)
     assert not judge_same(utc, utc.astimezone(datetime.timezone(datetime.timedelta(hours=1))))
+    assert not judge_same(pathlib.PureWindowsPath("A"), pathlib.PureWindowsPath("a"))
+    assert not judge_same(pathlib.PosixPath("a"), pathlib.PurePosixPath("a"))
+    assert not judge_same(json, pickle)
     assert not judge_same(range(0), range(5, 5)) and judge_same(range(1, 4), range(1, 4))
+
+
+def test_modules_by_name_as_imported() -> None:
+    assert wire.encode(expat) == {"module": "xml.parsers.expat"}  # not ``pyexpat``, which it wraps
+    assert wire.decode({"module": "xml.parsers.expat"}) is expat
+    assert wire.decode({"module": "pyexpat"}) is sys.modules["pyexpat"]
+    with pytest.raises(wire.Unencodable):
+        wire.encode(pytest)  # a third-party module: the sandbox has none
 
 
 def test_enum_and_namedtuple_by_class_name() -> None:
@@ -81,6 +99,10 @@ def test_enum_and_namedtuple_by_class_name() -> None:
     {"Pattern": ["(", 0]}, {"builtin": "open.x"}, {"builtin": "__import__x"}, {"builtin": "os"},
     {"timezone": [{"timedelta": [1, 0, 0]}, None]}, {"bytearray": "zz"}, {"enum": ["A"]},
     {"namedtuple": ["P", 1]}, {"datetime": [2020, 1, 1, 0, 0, 0, 0, 0, {"tuple": []}]},
+    # modules: only the standard library's, never one whose import does something, never by a path
+    {"module": "pytest"}, {"module": "antigravity"}, {"module": "this"}, {"module": "os/../x"}, {"module": 1},
+    {"builtin": "antigravity:geohash"}, {"Path": ["WindowsPath", "C:/x"]}, {"Path": ["PosixPath", 1]},
+    {"Path": ["str", "x"]},
 ], ids=repr)
 def test_decode_refuses_malformed_standard_library_forms(data: object) -> None:
     with pytest.raises(ValueError):

@@ -122,6 +122,7 @@ def _datetime(value: object, name: str, budget: _Budget, depth: int) -> object:
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_PATH_KINDS = ("PurePosixPath", "PureWindowsPath", "PosixPath")  # WindowsPath cannot be built on POSIX
 
 
 def _builtin_name(value: object) -> str | None:
@@ -152,7 +153,8 @@ def _plain_class(kind: type) -> bool:
 
 
 def _encode_other(value: object, kind: type, budget: _Budget, depth: int) -> object:
-    """Exact standard-library values, builtin functions, and enum members and namedtuples by class.
+    """Exact standard-library values (paths and modules among them), builtin functions, and enum members and
+    namedtuples by class.
 
     Types are recognised by module and name, so nothing is imported into the suite's process.
     An enum member or namedtuple names its class as ``module:qualname``; synthesis keeps it only
@@ -173,9 +175,17 @@ def _encode_other(value: object, kind: type, budget: _Budget, depth: int) -> obj
         return {"range": [value.start, value.stop, value.step]}
     if module == "re" and name == "Pattern":
         return {"Pattern": [_encode(value.pattern, budget, depth), value.flags]}
+    if module == "pathlib" and name in _PATH_KINDS:
+        text = str(value)
+        budget.spend(len(text) + 16)
+        return {"Path": [name, text]}
     builtin = _builtin_name(value)
     if builtin is not None:
         return {"builtin": builtin}
+    if kind is types.ModuleType:
+        named = getattr(value, "__name__", None)
+        if type(named) is str and named.split(".")[0] in _STDLIB and sys.modules.get(named) is value:
+            return {"module": named}
     if isinstance(value, type) and "." not in value.__qualname__ and budget.project is not None \
             and budget.project(value):
         return {"class": f"{value.__module__}:{value.__qualname__}"}

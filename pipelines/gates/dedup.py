@@ -3,8 +3,8 @@
 Two rules, applied in order over problems ranked best first (most tests, then longest docstring,
 then smallest id), so the outcome does not depend on the order of the input:
 
-- ``exact_duplicate``: the same normalised AST. The code (prompt + solution of a function problem,
-  the target method alone for a class problem, the program of a stdio one) is parsed, docstrings
+- ``exact_duplicate``: the same normalised AST. The code (the target function or method alone, without
+  the context its prompt gives; the program of a stdio one) is parsed, docstrings
   are dropped (comments and layout never reach the AST), and the entry function's own name, its
   parameters and its local names are renamed canonically in order of first appearance, so
   ``def f(xs): return [x for x in xs]`` and ``def g(items): return [i for i in items]`` are the
@@ -139,16 +139,19 @@ def _canonical_names(tree: ast.Module, entry_point: str | None) -> None:
 
 
 def _code(problem: Problem) -> str:
-    """The code compared: the program, the function with its context, or a class problem's method alone
-    (the methods of one class share the rest of the prompt, which says nothing about the method)."""
+    """The code compared: the program, or the entry function or method alone, without the context the prompt
+    gives before it (the problems of one module share their helpers, which say nothing about the target:
+    ``is_snakecase`` and ``is_kebabcase`` with the same four helpers were near duplicates)."""
     if problem.kind != "function":
         return problem.solution
     code = problem.prompt + problem.solution
-    owner, _, method = (problem.entry_point or "").rpartition(".")
-    tree = _parse(code) if owner else None
-    classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == owner] if tree else []
-    found = [node for node in classes[-1].body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-             and node.name == method] if classes else []
+    owner, _, name = (problem.entry_point or "").rpartition(".")
+    tree = _parse(code)
+    scope = tree.body if tree else []
+    if owner:
+        classes = [node for node in scope if isinstance(node, ast.ClassDef) and node.name == owner]
+        scope = classes[-1].body if classes else []
+    found = [node for node in scope if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name]
     return ast.unparse(found[-1]) if found else code
 
 

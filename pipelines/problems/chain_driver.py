@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pipelines.problems.records import localise_test, utf8_encodable
+from pipelines.problems.records import localise_test, values_usable
 from sandbox.types import FunctionTest
 
 DRIVER = "run_chain"
@@ -99,7 +99,7 @@ def final_test(records: list[dict], params: list[tuple[int, str]], module: str, 
     if any(value is None or "v" not in value for value in inputs):
         return None
     expected = records[-1]["result"]["v"]
-    if not utf8_encodable([inputs, expected]):
+    if not values_usable([inputs, expected]):
         return None
     tolerance = {"compare": "close", "rel_tol": FLOAT_TOLERANCE, "abs_tol": FLOAT_TOLERANCE} if has_float(
         expected) else {}

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pipelines.problems.standalone import MODULE_VALUES_REFUSED
 from sandbox import wire
 from sandbox.types import FunctionTest
+
+_MODULE_VALUE = re.compile(r'\{"module": "([\w.]+)"\}')  # as json.dumps writes it; a string's quotes are escaped
 
 
 def read_records(records_dir: str | Path) -> dict[tuple[str, str, int], list[dict]]:
@@ -33,13 +37,15 @@ def read_records(records_dir: str | Path) -> dict[tuple[str, str, int], list[dic
     return grouped
 
 
-def utf8_encodable(values: list) -> bool:
-    """Whether values write as UTF-8 JSON (no lone surrogates: storing those crashed runs before)."""
+def values_usable(values: list) -> bool:
+    """Whether values write as UTF-8 JSON (no lone surrogates: storing those crashed runs before), and name no
+    module that a value may not be (``MODULE_VALUES_REFUSED``: ``os`` passed in would reach outside the process)."""
     try:
-        json.dumps(values, ensure_ascii=False).encode("utf-8")
+        text = json.dumps(values, ensure_ascii=False)
+        text.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return not any(name.split(".")[0] in MODULE_VALUES_REFUSED for name in _MODULE_VALUE.findall(text))
 
 
 def serialisable(record: dict) -> bool:
@@ -48,7 +54,7 @@ def serialisable(record: dict) -> bool:
         return False
     if not all("v" in value for _, value in record.get("args_after", [])):
         return False  # an argument changed in place, and its state after does not encode
-    if not utf8_encodable([record["args"], record.get("result"), record.get("self"), record.get("self_after"),
+    if not values_usable([record["args"], record.get("result"), record.get("self"), record.get("self_after"),
                            record.get("init")]):
         return False
     if "result" in record:

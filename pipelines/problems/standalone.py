@@ -60,8 +60,16 @@ FORBIDDEN_ATTRIBUTES = {
     "expandvars": Reason.IO, "expanduser": Reason.IO, "gethostname": Reason.NETWORK, "getpid": Reason.IO,
 }
 # Names of a forbidden module that touch nothing outside the process: thread-local storage and locks
-# (``_CURRENT = local()``, ``_lock = RLock()``) behave the same on every single-threaded run.
-HARMLESS_NAMES = {"threading": frozenset({"local", "Lock", "RLock"})}
+# (``_CURRENT = local()``, ``_lock = RLock()``) behave the same on every single-threaded run; in-memory
+# streams (``output = StringIO()``) and pure paths (``isinstance(p, PurePath)``) are values.
+HARMLESS_NAMES = {"threading": frozenset({"local", "Lock", "RLock"}), "io": frozenset({"StringIO", "BytesIO"}),
+                  "pathlib": frozenset({"PurePath", "PurePosixPath", "PureWindowsPath"})}
+# A module passed as a value (``expat=expat``, ``serializer=json``) is used by code the checks above cannot see
+# through, so one that reaches outside the process is refused as a value. ``pickle`` is not: as a value it is a
+# serializer (``dumps``/``loads``), and its file functions need a file object, which has no encoding.
+MODULE_VALUES_REFUSED = (frozenset(FORBIDDEN_MODULES) - {"pickle"}) | {
+    "os", "posix", "nt", "posixpath", "ntpath", "genericpath", "sys", "builtins", "importlib", "gc", "inspect",
+    "platform", "sysconfig", "site", "datetime"}
 FORBIDDEN_BUILTINS = {"open": Reason.IO, "input": Reason.IO, "exec": Reason.DYNAMIC, "eval": Reason.DYNAMIC,
                       "compile": Reason.DYNAMIC, "__import__": Reason.DYNAMIC, "globals": Reason.DYNAMIC,
                       "breakpoint": Reason.IO}

@@ -7,8 +7,11 @@ import datetime
 import decimal
 import enum
 import fractions
+import json
+import pathlib
 import re
 import sys
+from xml.parsers import expat
 
 import sample
 
@@ -48,6 +51,8 @@ for value in (datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.UTC), dateti
 sample.Version(1, 2).bumped()
 sample.stamp(sample.Tags(a=1))
 for value in (int, sample.Version, re.escape, sample.stamp):
+    sample.stamp(value)
+for value in (json, expat, pathlib.PurePosixPath("a/b"), pathlib.Path("setup.cfg"), sample):
     sample.stamp(value)
 for i in range(500):
     sample.echo(i)
