@@ -41,6 +41,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
 
         from minedpkg import bigclass as big
         from minedpkg import catalog as k
+        from minedpkg import compact
         from minedpkg import compat as c
         from minedpkg import formats as f
         from minedpkg import ledger as g
@@ -142,8 +143,10 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
                 with contextlib.suppress(ValueError):
                     loc.English().ordinal(n)
                 loc.English().spelled(n)
-            for module in (json, pickle, marshal):
+            for module in (json, pickle, marshal, compact.CompactJSON):
                 f.is_text_serializer(module)
+            for width, height in ((1, 2), (0.5, 3.25), (4, 4)):
+                f.area(compact.Box(width, height))
             for module in (os, posixpath, ntpath):  # modules that reach the machine are not values
                 f.path_separator(module)
             for path in (pathlib.PurePosixPath("etc/Setup.CFG"), pathlib.Path("tox.ini"),
@@ -368,20 +371,22 @@ def test_objects_of_the_projects_classes_are_values(mined) -> None:
     assert {wire.decode(t.expected).cls for t in longest.tests} == {"Window"}
 
 
-def test_standard_library_modules_paths_and_in_memory_streams(mined) -> None:
+def test_modules_paths_streams_and_classes_of_modules_not_imported_are_values(mined) -> None:
     problems, rejects = mined
     serializer = problems["is_text_serializer"]
-    assert {wire.decode(t.args[0]).__name__: t.expected for t in serializer.tests} == {
-        "json": True, "pickle": False, "marshal": False}
+    assert {getattr(wire.decode(t.args[0]), "__name__", None) or wire.decode(t.args[0]).cls: t.expected
+            for t in serializer.tests} == {"json": True, "pickle": False, "marshal": False, "CompactJSON": True}
+    # classes of a module that formats never imports come along from where they are defined
+    assert "class CompactJSON:" in serializer.prompt and "class Box:" in problems["area"].prompt
     stem = problems["config_stem"]
     assert {type(wire.decode(t.args[0])).__name__ for t in stem.tests} == {
         "PurePosixPath", "PosixPath", "PureWindowsPath", "str"}
     assert "from pathlib import PurePath" in stem.prompt and "from io import StringIO" in problems["written"].prompt
     assert (rejects["path_separator"].reason, rejects["path_separator"].detail) == (Reason.FEW_CALLS, "0 of 3")
-    chosen = [serializer, stem, problems["written"]]
+    chosen = [serializer, stem, problems["written"], problems["area"]]
     with determinism.DeterminismGate(runs=2) as gate:
         result = gate.run(chosen)
-    assert len(result.kept) == 3, [r.detail for r in result.rejects]
+    assert len(result.kept) == 4, [r.detail for r in result.rejects]
 
 
 def test_calls_whose_values_hold_the_harvest_s_paths_are_not_tests(mined) -> None:

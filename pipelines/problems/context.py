@@ -247,7 +247,8 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
                 trims: dict[int, frozenset[str]] | None = None) -> Context:
     """The statements ``function`` needs (from its module and the project's others), or why it is not standalone.
 
-    ``needs`` are more names of the module to bring along (the classes of the tests' values). A context
+    ``needs`` are more names of the module to bring along (the classes of the tests' values; ``pkg.other:Class``
+    for a class of a project module this one does not import). A context
     over ``max_lines`` is gathered once more with its classes trimmed to the methods reached
     (``class_trims``): what only those methods needed stays out too.
     """
@@ -262,12 +263,20 @@ def context_for(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Module
     # module runs (a table's filling statements and what they call: ``pipelines.problems.tables``)
     pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Module, int, bool, int | None, bool]] = [
         (function, module, 0, any(function is s for s in live_statements(module.tree.body)), None, False)]
-    if needs:
-        pending.append((loads(needs), module, 0, False, None, False))
+    local = frozenset(name for name in needs if ":" not in name)
+    if local:
+        pending.append((loads(local), module, 0, False, None, False))
     # (module, name, walked as import-time code); recursion needs no context
     seen: set[tuple[str, str, bool]] = {(module.name, function.name, False), (module.name, function.name, True)}
     walked: set[tuple[int, bool]] = set()  # (id of a statement, as import-time code)
     depths = {module.name: 0}
+    for need in sorted(needs - local):  # ``pkg.other:Class``: a class of a module this one does not import
+        home_name, _, name = need.partition(":")
+        home = module.project.module(home_name) if module.project is not None else None
+        if home is None:
+            return Context(reason=Reason.NEEDS_PROJECT, detail=f"{name} (module {home_name})")
+        depths[home.name] = max(depths.get(home.name, 0), 1)
+        pending.append((loads(frozenset({name})), home, 1, False, None, False))
     refs: dict[tuple[str, str], tuple[Module, set[str]]] = {}  # (module, name) -> the project module, names read
     defined_by: dict[tuple[str, str], int] = {}  # (module, name) -> id() of the statement that defines it
     read_now: list[tuple[str, int | None]] = []  # (a namespace, the statement that reads it when the module runs)

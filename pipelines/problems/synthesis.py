@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -94,7 +95,7 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
     context = context_for(function, module, needs=classes - {function.name})
     if not context.ok:
         return None, context.reason, context.detail
-    missing = classes - context.classes()
+    missing = {name.rpartition(":")[2] for name in classes} - context.classes()
     if missing:
         return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
     lines = _dedented(lines_of(source), function)
@@ -143,7 +144,8 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
     classes = type_names(module.tree.body)
     plain_classes = {name for name in classes if (cls := module.class_(name)) is not None and plain(cls, module)}
     homes = dict.fromkeys(classes, module.name)
-    for name, (home, cls) in imported_classes(module).items():
+    found = {**value_classes_elsewhere(tests, module), **imported_classes(module)}
+    for name, (home, cls) in found.items():
         homes.setdefault(name, home.name)
         if isinstance(cls, ast.ClassDef) and plain(cls, home):
             plain_classes.add(name)
@@ -161,7 +163,31 @@ def finish_tests(tests: list[FunctionTest], total: int, module: Module,
         # Tests that all expect one of the arguments back cannot tell a solution from `return <that argument>`.
         return None, Reason.IDENTITY_TESTS, f"argument {echoed}"
     used = frozenset().union(*(used for test, used in localised if test in chosen))
-    return chosen, used
+    # a class of a module this one does not import is named with its module: the context brings it from there
+    return chosen, frozenset(name if name in module.bindings else f"{homes[name]}:{name}" for name in used)
+
+
+def value_classes_elsewhere(tests: list[FunctionTest], module: Module) -> dict[str, tuple[Module, ast.stmt]]:
+    """The classes the tests' values name (``pkg.other:Class``) that ``module`` neither defines nor imports,
+    found in the project's module the record names: name -> (that module, its definition). A name the
+    module binds to something else is not one of them (the prompt would bind it twice)."""
+    found: dict[str, tuple[Module, ast.stmt]] = {}
+    if module.project is None:
+        return found
+    for test in tests:
+        values = [test.args, test.kwargs, test.expected, test.instance, test.state_after, test.args_after]
+        for reference in set(_CLASS_REFERENCE.findall(json.dumps(values))):
+            home_name, _, name = reference.partition(":")
+            if name in module.bindings or name in found:
+                continue
+            home = module.project.module(home_name)
+            statement = home.bindings.get(name) if home is not None else None
+            if statement is not None and name in type_names([statement]):
+                found[name] = (home, statement)
+    return found
+
+
+_CLASS_REFERENCE = re.compile(r'\{"(?:class|enum|namedtuple|object)": \[?"([\w.]+:\w+)"')
 
 
 def imported_classes(module: Module) -> dict[str, tuple[Module, ast.stmt]]:
@@ -219,7 +245,7 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     made = class_context(found, module, needs=finished[1] - {found.cls.name})
     if isinstance(made, tuple):
         return None, made[0], made[1]
-    missing = finished[1] - made.context.classes() - {found.cls.name}
+    missing = {name.rpartition(":")[2] for name in finished[1]} - made.context.classes() - {found.cls.name}
     if missing:
         return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
     return build_method_problem(found, module, made, finished[0], provenance_of(origin, path, line))

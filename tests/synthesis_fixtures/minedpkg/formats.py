@@ -27,3 +27,8 @@ def written(lines):
 def path_separator(module):
     """The path separator of an ``os``-like module."""
     return module.sep
+
+
+def area(box):
+    """The area of anything with a ``width`` and a ``height``, rounded to two places."""
+    return round(box.width * box.height, 2)
