@@ -41,7 +41,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
 
         from minedpkg import bigclass as big
         from minedpkg import catalog as k
-        from minedpkg import compact
+        from minedpkg import compact, tiles
         from minedpkg import compat as c
         from minedpkg import formats as f
         from minedpkg import ledger as g
@@ -146,7 +146,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
             for module in (json, pickle, marshal, compact.CompactJSON):
                 f.is_text_serializer(module)
             for width, height in ((1, 2), (0.5, 3.25), (4, 4)):
-                f.area(compact.Box(width, height))
+                f.area(compact.Box(width, height)), f.area(tiles.Tile(width, height + 1))
             for module in (os, posixpath, ntpath):  # modules that reach the machine are not values
                 f.path_separator(module)
             for path in (pathlib.PurePosixPath("etc/Setup.CFG"), pathlib.Path("tox.ini"),
@@ -378,6 +378,8 @@ def test_modules_paths_streams_and_classes_of_modules_not_imported_are_values(mi
             for t in serializer.tests} == {"json": True, "pickle": False, "marshal": False, "CompactJSON": True}
     # classes of a module that formats never imports come along from where they are defined
     assert "class CompactJSON:" in serializer.prompt and "class Box:" in problems["area"].prompt
+    # Tile's module imports yaml: its objects are no test value, Box's still are
+    assert "Tile" not in problems["area"].prompt and len(problems["area"].tests) == 3
     stem = problems["config_stem"]
     assert {type(wire.decode(t.args[0])).__name__ for t in stem.tests} == {
         "PurePosixPath", "PosixPath", "PureWindowsPath", "str"}

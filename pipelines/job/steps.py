@@ -30,7 +30,7 @@ Element = tuple[str, Any]
 SOURCE, PROJECT, PROBLEM, REJECT, COUNT = "source", "project", "problem", "reject", "count"
 HARVEST, SITE, TIMING = "harvest", "site", "timing"
 # Bumped when a step's code changes what it produces, so stored results of older code are not reused.
-STEP_VERSIONS = {"harvest": 16, "synthesis": 28, "site": 2, "determinism": 4, "decontaminate": 1, "filter": 2}
+STEP_VERSIONS = {"harvest": 16, "synthesis": 29, "site": 2, "determinism": 4, "decontaminate": 1, "filter": 2}
 
 
 # --- per-process resources -------------------------------------------------------------------

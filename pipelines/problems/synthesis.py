@@ -15,7 +15,9 @@ import ast
 import json
 import os
 import re
+import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +29,8 @@ from pipelines.problems.decorators import droppable
 from pipelines.problems.instances import frozen_after_init, method_tests, plain, self_reads
 from pipelines.problems.methods import Reason as MethodReason
 from pipelines.problems.methods import build_method_problem, class_context, find_method
-from pipelines.problems.project import load_module
+from pipelines.problems.namespaces import loads
+from pipelines.problems.project import Project, load_module
 from pipelines.problems.records import (  # noqa: F401 - choose_tests and to_test are this module's API too
     choose_tests,
     echoed,
@@ -138,13 +141,16 @@ def _dedented(lines: list[str], function: ast.FunctionDef | ast.AsyncFunctionDef
         function.end_lineno :]
 
 
-def finish_tests(tests: list[FunctionTest], total: int, module: Module,
-                 settings: SynthesisSettings) -> tuple[list[FunctionTest], frozenset[str]] | tuple[None, str, str]:
-    """Tests with class references made local, chosen for diversity; or (None, reason, detail)."""
+def finish_tests(tests: list[FunctionTest], total: int, module: Module, settings: SynthesisSettings,
+                 elsewhere: bool = True) -> tuple[list[FunctionTest], frozenset[str]] | tuple[None, str, str]:
+    """Tests with class references made local, chosen for diversity; or (None, reason, detail).
+
+    ``elsewhere`` False keeps out the tests whose values name a class of a module ``module`` does not import
+    (``value_classes_elsewhere``): the retry when such a class cannot come along."""
     classes = type_names(module.tree.body)
     plain_classes = {name for name in classes if (cls := module.class_(name)) is not None and plain(cls, module)}
     homes = dict.fromkeys(classes, module.name)
-    found = {**value_classes_elsewhere(tests, module), **imported_classes(module)}
+    found = {**(value_classes_elsewhere(tests, module) if elsewhere else {}), **imported_classes(module)}
     for name, (home, cls) in found.items():
         homes.setdefault(name, home.name)
         if isinstance(cls, ast.ClassDef) and plain(cls, home):
@@ -182,9 +188,21 @@ def value_classes_elsewhere(tests: list[FunctionTest], module: Module) -> dict[s
                 continue
             home = module.project.module(home_name)
             statement = home.bindings.get(name) if home is not None else None
-            if statement is not None and name in type_names([statement]):
+            if statement is not None and name in type_names([statement]) and _comes_along(name, home):
                 found[name] = (home, statement)
     return found
+
+
+_ALONG: weakref.WeakKeyDictionary[Project, dict[tuple[str, str], bool]] = weakref.WeakKeyDictionary()
+
+
+def _comes_along(name: str, home: Module) -> bool:
+    """Whether the class can be context by itself (its module may need a third-party package); once per class."""
+    known = _ALONG.setdefault(home.project, {})
+    key = (home.name, name)
+    if key not in known:
+        known[key] = context_for(loads(frozenset({name})), home).ok
+    return known[key]
 
 
 _CLASS_REFERENCE = re.compile(r'\{"(?:class|enum|namedtuple|object)": \[?"([\w.]+:\w+)"')
@@ -218,10 +236,30 @@ def _function_problem(qualname: str, line: int, records: list[dict], module: Mod
     function = module.function(qualname, line)
     if function is None:
         return None, Reason.NO_SOURCE, f"{path}:{line}"
-    finished = finish_tests([to_test(r) for r in usable], len(records), module, settings)
+    tests = [to_test(r) for r in usable]
+    return _without_classes_elsewhere(tests, len(records), module, settings, lambda finished: build_problem(
+        function, module, module.source, origin, path, finished[0], finished[1]))
+
+
+Made = tuple[Problem | None, str, str]
+
+
+def _without_classes_elsewhere(tests: list[FunctionTest], total: int, module: Module, settings: SynthesisSettings,
+                               build: Callable[[tuple], Made]) -> Made:
+    """``build`` on the finished tests; when that fails and a test's value named a class of a module that this
+    one does not import (it could not come along: its module needs a third-party package), once more without
+    those tests. The first reason is the one reported."""
+    finished = finish_tests(tests, total, module, settings)
     if finished[0] is None:
         return finished  # type: ignore[return-value]
-    return build_problem(function, module, module.source, origin, path, finished[0], finished[1])
+    made = build(finished)
+    if made[0] is not None or not any(":" in name for name in finished[1]):
+        return made
+    again = finish_tests(tests, total, module, settings, elsewhere=False)
+    if again[0] is None:
+        return made
+    retried = build(again)
+    return retried if retried[0] is not None else made
 
 
 def _method_problem(qualname: str, line: int, records: list[dict], module: Module, origin: Origin, path: str,
@@ -239,16 +277,17 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
     if len(tests) < settings.min_calls:
         why = Reason.FEW_CALLS if outcome_ok < settings.min_calls else MethodReason.NO_INSTANCE
         return None, why, f"{len(tests)} of {len(records)}"
-    finished = finish_tests(tests, len(records), module, settings)
-    if finished[0] is None:
-        return finished  # type: ignore[return-value]
-    made = class_context(found, module, needs=finished[1] - {found.cls.name})
-    if isinstance(made, tuple):
-        return None, made[0], made[1]
-    missing = {name.rpartition(":")[2] for name in finished[1]} - made.context.classes() - {found.cls.name}
-    if missing:
-        return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
-    return build_method_problem(found, module, made, finished[0], provenance_of(origin, path, line))
+
+    def build(finished: tuple) -> tuple[Problem | None, str, str]:
+        made = class_context(found, module, needs=finished[1] - {found.cls.name})
+        if isinstance(made, tuple):
+            return None, made[0], made[1]
+        missing = {name.rpartition(":")[2] for name in finished[1]} - made.context.classes() - {found.cls.name}
+        if missing:
+            return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
+        return build_method_problem(found, module, made, finished[0], provenance_of(origin, path, line))
+
+    return _without_classes_elsewhere(tests, len(records), module, settings, build)
 
 
 def _checked(problem: Problem) -> tuple[Problem | None, str, str]:
