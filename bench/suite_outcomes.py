@@ -19,6 +19,7 @@ class TraceStats:
     records: int = 0
     distinct: int = 0
     summaries: int = 0  # one per traced process
+    test_links: int = 0  # one per test whose calls the tracer linked (the multi-turn chains read them)
     bad_lines: int = 0
     tracer_errors: int = 0  # the summaries' "errors", where they say
     engines: list[str] = field(default_factory=list)
@@ -83,7 +84,7 @@ def _note_summary(stats: TraceStats, summary: Any) -> None:
 
 
 def count_records(out_dir: Path) -> TraceStats:
-    """Records, distinct (file, qualname), summaries and unreadable lines in the trace out dir."""
+    """Records, distinct (file, qualname), summaries, test links and unreadable lines in the trace out dir."""
     stats = TraceStats()
     distinct: set[tuple[str, str]] = set()
     for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
@@ -103,6 +104,8 @@ def count_records(out_dir: Path) -> TraceStats:
                 elif "file" in obj and "qualname" in obj:
                     stats.records += 1
                     distinct.add((str(obj["file"]), str(obj["qualname"])))
+                elif "test" in obj:
+                    stats.test_links += 1
                 else:
                     stats.bad_lines += 1
     stats.distinct = len(distinct)

@@ -57,6 +57,7 @@ def summarize(report: PackageReport, rounds: int) -> dict[str, Any]:
         "records": trace.records if trace else None,
         "distinct_functions": trace.distinct if trace else None,
         "trace_summaries": trace.summaries if trace else None,
+        "trace_test_links": trace.test_links if trace else None,
         "trace_bad_lines": trace.bad_lines if trace else None,
         "tracer_errors": trace.tracer_errors if trace else None,
         "tracer_engines": trace.engines if trace else None,
