@@ -3,9 +3,13 @@
 For each sampled problem it prints the prompt, the reference body and the tests, then runs, in the
 sandbox, the reference and plausible wrong bodies made from it (a comparison flipped, an
 arithmetic operator swapped, an integer constant off by one, a boolean operator swapped, the
-body's last return replaced by ``return None``), and counts how many of them the tests reject. The
-LAST line is one JSON object: ``sampled``, ``references_pass``, ``mutants``, ``mutants_rejected``,
-``mutants_rejected_share`` and ``problems_with_surviving_mutant``.
+body's last return replaced by ``return None``), and counts how many of them the tests reject.
+Arm mutants are counted apart: one branch left out (an ``if`` arm or ``else`` arm replaced by
+``pass``, a ``try``'s handlers made to re-raise), which is what tests that follow only the path
+the package's own suite took let through. The LAST line is one JSON object: ``sampled``,
+``references_pass``, ``mutants``, ``mutants_rejected``, ``mutants_rejected_share``,
+``problems_with_surviving_mutant``, and ``arm_mutants``, ``arm_mutants_rejected``,
+``arm_mutants_rejected_share`` and ``problems_with_surviving_arm_mutant``.
 
     python bench/problem_review.py OUT/problems.jsonl --sample 30 --seed 13
 """
@@ -83,6 +87,30 @@ def mutants(problem: Problem, limit: int = 6) -> list[tuple[str, str]]:
     return made
 
 
+def arm_mutants(problem: Problem, limit: int = 3) -> list[tuple[str, str]]:
+    """(what was left out, body) for up to ``limit`` mutants that each leave out one branch of the reference."""
+    parsed = _body_tree(problem)
+    if parsed is None:
+        return []
+    tree, indent = parsed
+    sites = [(node, field) for node in ast.walk(tree) if isinstance(node, ast.If)
+             for field in ("body", "orelse") if getattr(node, field)]
+    sites += [(node, "handlers") for node in ast.walk(tree) if isinstance(node, ast.Try) and node.handlers]
+    made: list[tuple[str, str]] = []
+    for node, field in sites:
+        old = getattr(node, field)
+        if field == "handlers":
+            setattr(node, field, [ast.ExceptHandler(type=None, name=None, body=[ast.Raise()])])
+            label = f"except arms re-raise (line {node.lineno})"
+        else:
+            setattr(node, field, [ast.Pass()])
+            label = f"{'if' if field == 'body' else 'else'} arm left out (line {node.lineno})"
+        made.append((label, textwrap.indent(ast.unparse(ast.fix_missing_locations(tree)), indent) + "\n"))
+        setattr(node, field, old)
+    random.Random(problem.id).shuffle(made)
+    return made[:limit]
+
+
 def show(problem: Problem) -> None:
     """The problem as a trainer would read it."""
     print("=" * 100)
@@ -104,20 +132,25 @@ def run(argv: Sequence[str] | None = None) -> dict:
     problems = sorted(read_jsonl(args.problems), key=lambda p: p.id)
     sample = random.Random(args.seed).sample(problems, min(args.sample, len(problems)))
     totals = {"sampled": len(sample), "references_pass": 0, "mutants": 0, "mutants_rejected": 0,
-              "problems_with_surviving_mutant": 0, "method_problems": 0}
+              "problems_with_surviving_mutant": 0, "method_problems": 0, "arm_mutants": 0,
+              "arm_mutants_rejected": 0, "problems_with_surviving_arm_mutant": 0}
     for problem in sample:
         show(problem)
-        made = mutants(problem)
-        verdicts = execute(problem, [problem.solution, *(body for _, body in made)], backend=args.backend)
+        made, arms = mutants(problem), arm_mutants(problem)
+        verdicts = execute(problem, [problem.solution, *(body for _, body in made + arms)], backend=args.backend)
         totals["references_pass"] += verdicts[0].passed
         totals["method_problems"] += "." in (problem.entry_point or "")
-        survived = [label for (label, _), verdict in zip(made, verdicts[1:], strict=True) if verdict.passed]
-        totals["mutants"] += len(made)
-        totals["mutants_rejected"] += len(made) - len(survived)
-        totals["problems_with_surviving_mutant"] += bool(survived)
-        print(f"#### reference {verdicts[0].status}; mutants rejected {len(made) - len(survived)}/{len(made)}"
-              + (f"; survived: {', '.join(survived)}" if survived else ""))
-    totals["mutants_rejected_share"] = round(totals["mutants_rejected"] / max(totals["mutants"], 1), 3)
+        for kind, group, results in (("mutants", made, verdicts[1:len(made) + 1]),
+                                     ("arm_mutants", arms, verdicts[len(made) + 1:])):
+            survived = [label for (label, _), verdict in zip(group, results, strict=True) if verdict.passed]
+            totals[kind] += len(group)
+            totals[f"{kind}_rejected"] += len(group) - len(survived)
+            totals["problems_with_surviving_" + kind.removesuffix("s")] += bool(survived)
+            print(f"#### {kind.replace('_', ' ')} rejected {len(group) - len(survived)}/{len(group)}"
+                  + (f"; survived: {', '.join(survived)}" if survived else ""))
+        print(f"#### reference {verdicts[0].status}")
+    for kind in ("mutants", "arm_mutants"):
+        totals[f"{kind}_rejected_share"] = round(totals[f"{kind}_rejected"] / max(totals[kind], 1), 3)
     print(json.dumps(totals))
     return totals
 
