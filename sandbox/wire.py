@@ -163,8 +163,8 @@ def _encode_stdlib(value: object, kind: type, depth: int) -> object:
     name = _builtin_name(value)
     if name is not None:
         return {"builtin": name}
-    if kind is types.ModuleType and _module_name(value) is not None:
-        return {"module": value.__name__}
+    if kind is types.ModuleType and (module := _module_name(value)) is not None:
+        return {"module": module}
     if isinstance(value, type) and _candidate_class(value):
         return {"class": value.__qualname__}
     if kind is ClassRef:

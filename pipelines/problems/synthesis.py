@@ -98,7 +98,7 @@ def build_problem(function: ast.FunctionDef, module: Module, source: str, origin
     context = context_for(function, module, needs=classes - {function.name})
     if not context.ok:
         return None, context.reason, context.detail
-    missing = {name.rpartition(":")[2] for name in classes} - context.classes()
+    missing = _class_names(classes) - context.classes()
     if missing:
         return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
     lines = _dedented(lines_of(source), function)
@@ -205,6 +205,11 @@ def _comes_along(name: str, home: Module) -> bool:
     return known[key]
 
 
+def _class_names(needs: frozenset[str]) -> set[str]:
+    """The class names of ``finish_tests``'s needs (``pkg.other:Class`` names ``Class``)."""
+    return {name.rpartition(":")[2] for name in needs}
+
+
 _CLASS_REFERENCE = re.compile(r'\{"(?:class|enum|namedtuple|object)": \[?"([\w.]+:\w+)"')
 
 
@@ -282,7 +287,7 @@ def _method_problem(qualname: str, line: int, records: list[dict], module: Modul
         made = class_context(found, module, needs=finished[1] - {found.cls.name})
         if isinstance(made, tuple):
             return None, made[0], made[1]
-        missing = {name.rpartition(":")[2] for name in finished[1]} - made.context.classes() - {found.cls.name}
+        missing = _class_names(finished[1]) - made.context.classes() - {found.cls.name}
         if missing:
             return None, Reason.VALUE_CLASS, ", ".join(sorted(missing))
         return build_method_problem(found, module, made, finished[0], provenance_of(origin, path, line))
